@@ -1,0 +1,313 @@
+// ClickStack: the operators chart (CRDs for the MongoDB and ClickHouse operators), then the
+// clickstack chart (HyperDX, MongoDB, the gateway collector and, self-hosted, ClickHouse).
+import * as crypto from "crypto";
+import * as path from "path";
+import * as kubernetes from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { loadValuesFile } from "./values-file";
+
+const CLICKSTACK_REPO = "https://clickhouse.github.io/ClickStack-helm-charts";
+
+/** Pinned chart versions; the stack config key `chartVersions` may override them. */
+export const OPERATORS_CHART = { repo: CLICKSTACK_REPO, chart: "clickstack-operators", version: "1.1.0" } as const;
+export const CLICKSTACK_CHART = { repo: CLICKSTACK_REPO, chart: "clickstack", version: "3.0.2" } as const;
+
+/** Ports of the chart's Services (charts/clickstack/values.yaml and its otel-collector subchart). */
+export const HYPERDX_APP_PORT = 3000;
+export const COLLECTOR_OTLP_HTTP_PORT = 4318;
+const CLICKHOUSE_HTTP_PORT = 8123;
+const MONGODB_VOLUME_SIZE = "10Gi";
+
+const SOURCES_FILE = path.join(__dirname, "values", "hyperdx-sources.yaml");
+const CONNECTIONS_KEY = "connections.json";
+const SOURCES_KEY = "sources.json";
+
+/** Where HyperDX and the gateway collector store telemetry. */
+export type ClickHouseTarget =
+    | {
+        readonly kind: "self-hosted";
+        /** Size of each ClickHouse data volume, e.g. "100Gi". */
+        readonly dataSize: string;
+    }
+    | {
+        readonly kind: "managed";
+        /** ClickHouse Cloud https:// endpoint. */
+        readonly url: string;
+        readonly user: string;
+        readonly password: pulumi.Input<string>;
+    };
+
+export interface HyperdxIngress {
+    readonly host: string;
+    readonly className?: string;
+    readonly tlsSecretName: string;
+    /** cert-manager ClusterIssuer that issues the TLS certificate; without it the Secret must exist. */
+    readonly clusterIssuer?: string;
+}
+
+export interface ClickStackArgs {
+    /** Namespace for both releases and everything they create. */
+    readonly namespace: pulumi.Input<string>;
+    /** Helm release name of the clickstack chart; the collector Service is `<releaseName>-otel-collector`. @default "my-clickstack" */
+    readonly releaseName?: string;
+    /** Self-hosted ClickHouse in the cluster, or ClickHouse Cloud. */
+    readonly clickhouse: ClickHouseTarget;
+    /** StorageClass for ClickHouse, Keeper and MongoDB volumes. @default the cluster's default class */
+    readonly storageClass?: string;
+    /** Expose the HyperDX UI through an Ingress with TLS (self-hosted only). @default none: port-forward */
+    readonly ingress?: HyperdxIngress;
+    /** Protect both charts and keep them in the cluster on delete: the stateful releases of production. @default false */
+    readonly protectData?: boolean;
+    /** Chart versions. @default OPERATORS_CHART.version and CLICKSTACK_CHART.version */
+    readonly chartVersions?: { readonly clickstackOperators?: string; readonly clickstack?: string };
+}
+
+/** Names the clickstack chart gives its objects (charts/clickstack/templates/_helpers.tpl). */
+export function clickstackNames(releaseName: string, namespace: string) {
+    const trunc = (s: string) => s.slice(0, 63).replace(/-+$/, "");
+    // clickstack.fullname: the release name alone when it already contains the chart name.
+    const fullname = trunc(releaseName.includes(CLICKSTACK_CHART.chart) ? releaseName : `${releaseName}-${CLICKSTACK_CHART.chart}`);
+    const collectorService = trunc(`${releaseName}-otel-collector`);
+    return {
+        fullname,
+        hyperdxService: `${fullname}-app`,
+        collectorService,
+        collectorHost: `${collectorService}.${namespace}`,
+        collectorOtlpHttpEndpoint: `http://${collectorService}.${namespace}:${COLLECTOR_OTLP_HTTP_PORT}`,
+        clickhouseHeadlessService: `${fullname}-clickhouse-clickhouse-headless`,
+        connectionsSecret: `${fullname}-hyperdx-connections`,
+    };
+}
+
+export interface ClickStackValuesInput {
+    readonly releaseName: string;
+    readonly namespace: string;
+    readonly clickhouse:
+        | { readonly kind: "self-hosted"; readonly dataSize: string; readonly collectorPassword: string; readonly appPassword: string }
+        | { readonly kind: "managed"; readonly url: string; readonly user: string; readonly password: string };
+    readonly mongodbPassword: string;
+    readonly storageClass?: string;
+    readonly ingress?: HyperdxIngress;
+}
+
+const sha256Hex = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
+
+/**
+ * Values for the clickstack chart. Every key exists in the chart's values.yaml at 3.0.2. No
+ * credential lands in a ConfigMap, a plain env value or a custom resource:
+ * - MONGO_URI moves from `hyperdx.config` (ConfigMap) to `hyperdx.secrets` (Secret); `null` removes
+ *   the ConfigMap default;
+ * - HyperDX reads its ClickHouse connection from a Secret (`useExistingConfigSecret`) instead of the
+ *   DEFAULT_CONNECTIONS env value the chart would render with the password inline;
+ * - the ClickHouseCluster users carry `password_sha256_hex` instead of the clear-text password.
+ */
+export function buildClickStackValues(input: ClickStackValuesInput): Record<string, unknown> {
+    const names = clickstackNames(input.releaseName, input.namespace);
+    const ch = input.clickhouse;
+    const config: Record<string, unknown> = {
+        MONGO_URI: null,
+        ...(input.ingress ? { FRONTEND_URL: `https://${input.ingress.host}` } : {}),
+    };
+    const secrets: Record<string, unknown> = {
+        // Same URI as the chart's default, now rendered into clickstack-secret (the template is tpl'd there too).
+        MONGO_URI: 'mongodb://hyperdx:{{ .Values.hyperdx.secrets.MONGODB_PASSWORD }}@{{ include "clickstack.mongodb.svc" . }}:27017/hyperdx?authSource=hyperdx',
+        MONGODB_PASSWORD: input.mongodbPassword,
+        // Only the chart's DEFAULT_CONNECTIONS and ClickHouse users read it; both are replaced below.
+        CLICKHOUSE_APP_PASSWORD: null,
+    };
+    const values: Record<string, unknown> = {
+        hyperdx: {
+            config,
+            secrets,
+            deployment: {
+                useExistingConfigSecret: true,
+                existingConfigSecret: names.connectionsSecret,
+                existingConfigConnectionsKey: CONNECTIONS_KEY,
+                existingConfigSourcesKey: SOURCES_KEY,
+            },
+            ...(input.ingress ? { ingress: hyperdxIngressValues(input.ingress, names.hyperdxService) } : {}),
+        },
+        mongodb: input.storageClass ? { spec: { statefulSet: { spec: { volumeClaimTemplates: mongodbVolumes(input.storageClass) } } } } : {},
+    };
+
+    if (ch.kind === "managed") {
+        const cloud = new URL(ch.url);
+        config.CLICKHOUSE_ENDPOINT = ch.url;
+        config.CLICKHOUSE_SERVER_ENDPOINT = `${cloud.hostname}:${cloud.port || "443"}`;
+        config.CLICKHOUSE_USER = ch.user;
+        secrets.CLICKHOUSE_PASSWORD = ch.password;
+        values.clickhouse = { enabled: false };
+    } else {
+        secrets.CLICKHOUSE_PASSWORD = ch.collectorPassword;
+        const volume = (size?: string) => ({
+            ...(input.storageClass ? { storageClassName: input.storageClass } : {}),
+            ...(size ? { resources: { requests: { storage: size } } } : {}),
+        });
+        values.clickhouse = {
+            enabled: true,
+            keeper: { spec: { dataVolumeClaimSpec: volume() } },
+            cluster: {
+                spec: {
+                    dataVolumeClaimSpec: volume(ch.dataSize),
+                    settings: {
+                        extraUsersConfig: {
+                            users: {
+                                app: { password: null, password_sha256_hex: sha256Hex(ch.appPassword) },
+                                otelcollector: { password: null, password_sha256_hex: sha256Hex(ch.collectorPassword) },
+                            },
+                        },
+                    },
+                },
+            },
+        };
+    }
+    return values;
+}
+
+function hyperdxIngressValues(ingress: HyperdxIngress, service: string) {
+    return {
+        enabled: true,
+        annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {},
+        spec: {
+            ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+            tls: [{ hosts: [ingress.host], secretName: ingress.tlsSecretName }],
+            rules: [{
+                host: ingress.host,
+                http: {
+                    paths: [{
+                        path: "/",
+                        pathType: "Prefix",
+                        backend: { service: { name: service, port: { number: HYPERDX_APP_PORT } } },
+                    }],
+                },
+            }],
+        },
+    };
+}
+
+function mongodbVolumes(storageClass: string) {
+    // The MongoDB operator merges these by name into its StatefulSet (docs/UPGRADE.md of the chart).
+    return ["data-volume", "logs-volume"].map((name) => ({
+        metadata: { name },
+        spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: storageClass,
+            resources: { requests: { storage: name === "data-volume" ? MONGODB_VOLUME_SIZE : "2Gi" } },
+        },
+    }));
+}
+
+/** The ClickHouse connection HyperDX starts with, as DEFAULT_CONNECTIONS JSON. */
+export function buildHyperdxConnections(target: ClickStackValuesInput["clickhouse"], names: { clickhouseHeadlessService: string }): string {
+    const connection = target.kind === "managed"
+        ? { name: connectionName(target.kind), host: target.url, port: Number(new URL(target.url).port || 443), username: target.user, password: target.password }
+        : {
+            name: connectionName(target.kind),
+            host: `http://${names.clickhouseHeadlessService}:${CLICKHOUSE_HTTP_PORT}`,
+            port: CLICKHOUSE_HTTP_PORT,
+            username: "app",
+            password: target.appPassword,
+        };
+    return JSON.stringify([connection], null, 2);
+}
+
+/** HyperDX's default sources (components/values/hyperdx-sources.yaml) bound to our connection, as JSON. */
+export function buildHyperdxSources(kind: ClickHouseTarget["kind"], file: string = SOURCES_FILE): string {
+    const sources = loadValuesFile(file);
+    if (!Array.isArray(sources)) {
+        throw new Error(`Values file ${file} must hold a YAML list of HyperDX sources`);
+    }
+    return JSON.stringify(sources.map((s: Record<string, unknown>) => ({ ...s, connection: connectionName(kind) })), null, 2);
+}
+
+const connectionName = (kind: ClickHouseTarget["kind"]) => (kind === "managed" ? "ClickHouse Cloud" : "Local ClickHouse");
+
+export class ClickStack extends pulumi.ComponentResource {
+    /** The operators release (CRDs and the MongoDB and ClickHouse operators). */
+    public readonly operators: kubernetes.helm.v4.Chart;
+    /** The clickstack release. */
+    public readonly chart: kubernetes.helm.v4.Chart;
+    public readonly releaseName: string;
+    public readonly namespace: pulumi.Output<string>;
+    /** The gateway collector's Service name, `<release>-otel-collector`. */
+    public readonly collectorServiceName: pulumi.Output<string>;
+    /** Host the in-cluster senders use for the gateway collector, `<service>.<namespace>`. */
+    public readonly collectorHost: pulumi.Output<string>;
+    /** OTLP/HTTP endpoint of the gateway collector, `http://<service>.<namespace>:4318`. */
+    public readonly collectorOtlpHttpEndpoint: pulumi.Output<string>;
+    public readonly hyperdxServiceName: pulumi.Output<string>;
+    /** Command that opens the HyperDX UI on http://localhost:3000. */
+    public readonly portForwardCommand: pulumi.Output<string>;
+    /** Where users open HyperDX: the Ingress URL, or localhost through the port-forward. */
+    public readonly uiUrl: pulumi.Output<string>;
+
+    constructor(name: string, args: ClickStackArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clickstack:clickstack:ClickStack", name, {}, opts);
+        if (args.clickhouse.kind === "managed" && args.ingress) {
+            throw new Error("ClickStack: an ingress is not allowed with managed ClickHouse (the in-cluster HyperDX must not be exposed)");
+        }
+        this.releaseName = args.releaseName ?? "my-clickstack";
+        this.namespace = pulumi.output(args.namespace);
+        const names = this.namespace.apply((ns) => clickstackNames(this.releaseName, ns));
+        const keep: pulumi.CustomResourceOptions = { protect: args.protectData ?? false, retainOnDelete: args.protectData ?? false };
+
+        // Passwords the chart would otherwise default to "hyperdx" / "otelcollectorpass".
+        const password = (purpose: string) => new random.RandomPassword(`${name}-${purpose}`, {
+            length: 32,
+            special: false, // they end up inside a MongoDB URI and ClickHouse XML: keep them URI- and XML-safe
+        }, { parent: this }).result;
+        const mongodbPassword = password("mongodb-password");
+        const clickhouse = args.clickhouse.kind === "managed"
+            ? pulumi.all([args.clickhouse.password]).apply(([pw]) => ({ ...args.clickhouse, password: pw }) as ClickStackValuesInput["clickhouse"])
+            : pulumi.all([password("clickhouse-otelcollector-password"), password("clickhouse-app-password")]).apply(
+                ([collectorPassword, appPassword]) => ({ kind: "self-hosted", dataSize: (args.clickhouse as { dataSize: string }).dataSize, collectorPassword, appPassword }) as ClickStackValuesInput["clickhouse"]);
+
+        const connections = new kubernetes.core.v1.Secret(`${name}-hyperdx-connections`, {
+            metadata: { name: names.connectionsSecret, namespace: this.namespace },
+            type: "Opaque",
+            stringData: pulumi.secret(pulumi.all([clickhouse, names]).apply(([target, n]) => ({
+                [CONNECTIONS_KEY]: buildHyperdxConnections(target, n),
+                [SOURCES_KEY]: buildHyperdxSources(target.kind),
+            }))),
+        }, { parent: this });
+
+        this.operators = new kubernetes.helm.v4.Chart(`${name}-operators`, {
+            chart: OPERATORS_CHART.chart,
+            version: args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version,
+            repositoryOpts: { repo: OPERATORS_CHART.repo },
+            name: `${this.releaseName}-operators`,
+            namespace: this.namespace,
+        }, { parent: this, ...keep });
+
+        this.chart = new kubernetes.helm.v4.Chart(name, {
+            chart: CLICKSTACK_CHART.chart,
+            version: args.chartVersions?.clickstack ?? CLICKSTACK_CHART.version,
+            repositoryOpts: { repo: CLICKSTACK_CHART.repo },
+            name: this.releaseName,
+            namespace: this.namespace,
+            values: pulumi.secret(pulumi.all([clickhouse, mongodbPassword, this.namespace]).apply(([target, mongo, ns]) => buildClickStackValues({
+                releaseName: this.releaseName,
+                namespace: ns,
+                clickhouse: target,
+                mongodbPassword: mongo,
+                storageClass: args.storageClass,
+                ingress: args.ingress,
+            }))),
+        }, { parent: this, dependsOn: [this.operators, connections], ...keep });
+
+        this.collectorServiceName = names.collectorService;
+        this.collectorHost = names.collectorHost;
+        this.collectorOtlpHttpEndpoint = names.collectorOtlpHttpEndpoint;
+        this.hyperdxServiceName = names.hyperdxService;
+        this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${this.namespace} service/${names.hyperdxService} ${HYPERDX_APP_PORT}:${HYPERDX_APP_PORT}`;
+        this.uiUrl = pulumi.output(args.ingress ? `https://${args.ingress.host}` : `http://localhost:${HYPERDX_APP_PORT}`);
+
+        this.registerOutputs({
+            collectorOtlpHttpEndpoint: this.collectorOtlpHttpEndpoint,
+            hyperdxServiceName: this.hyperdxServiceName,
+            portForwardCommand: this.portForwardCommand,
+            uiUrl: this.uiUrl,
+        });
+    }
+}

@@ -1,0 +1,103 @@
+// The two Kubernetes collectors of the guide: a one-replica Deployment for cluster-wide data and a
+// DaemonSet for node, pod and container data. Both export OTLP/HTTP to the ClickStack gateway.
+import * as path from "path";
+import * as kubernetes from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
+import { loadValuesObject } from "./values-file";
+
+/**
+ * Pinned chart, and the collector image that matches it: the chart's appVersion. The chart rewrites
+ * k8sattributes → k8s_attributes and filelog → file_log (rewriteDeprecatedComponentNames), names
+ * that collector-contrib knows from MIN_COLLECTOR_IMAGE on.
+ */
+export const COLLECTOR_CHART = {
+    repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
+    chart: "opentelemetry-collector",
+    version: "0.170.0",
+    imageRepository: "otel/opentelemetry-collector-contrib",
+    imageTag: "0.158.0",
+} as const;
+export const MIN_COLLECTOR_IMAGE = "0.149.0";
+
+export type CollectorKind = "deployment" | "daemonset";
+
+/** Helm release names, as in the guide. */
+export const COLLECTOR_RELEASES: Record<CollectorKind, string> = {
+    deployment: "k8s-otel-deployment",
+    daemonset: "k8s-otel-daemonset",
+};
+
+const VALUES_FILES: Record<CollectorKind, string> = {
+    deployment: path.join(__dirname, "values", "k8s-deployment.yaml"),
+    daemonset: path.join(__dirname, "values", "k8s-daemonset.yaml"),
+};
+
+/** What the program computes for a collector; everything else comes from its values file. */
+export interface CollectorComputedValues {
+    readonly imageTag: string;
+    readonly secretName: string;
+    readonly secretKey: string;
+    readonly configMapName: string;
+    readonly configMapKey: string;
+    readonly apiKeyChecksum: string;
+}
+
+/** The collector values: the YAML file next to this component, plus image, env and annotation. */
+export function buildCollectorValues(kind: CollectorKind, computed: CollectorComputedValues, file: string = VALUES_FILES[kind]): Record<string, unknown> {
+    const fromFile = loadValuesObject(file);
+    const programOwned = ["image", "extraEnvs", "podAnnotations"].filter((key) => key in fromFile);
+    if (programOwned.length > 0) {
+        throw new Error(`Values file ${file} sets ${programOwned.join(", ")}, which the program computes; remove them from the file`);
+    }
+    return {
+        ...fromFile,
+        image: { repository: COLLECTOR_CHART.imageRepository, tag: computed.imageTag },
+        extraEnvs: [
+            // optional: the collectors start before HyperDX has issued a key (first deploy).
+            { name: computed.secretKey, valueFrom: { secretKeyRef: { name: computed.secretName, key: computed.secretKey, optional: true } } },
+            { name: computed.configMapKey, valueFrom: { configMapKeyRef: { name: computed.configMapName, key: computed.configMapKey } } },
+        ],
+        // A new key changes the pod template, so the pods restart and read it: no `rollout restart`.
+        podAnnotations: { [API_KEY_CHECKSUM_ANNOTATION]: computed.apiKeyChecksum },
+    };
+}
+
+export interface KubernetesCollectorsArgs {
+    readonly namespace: pulumi.Input<string>;
+    /** The ingestion Secret and ConfigMap both collectors read. */
+    readonly ingestion: IngestionRefs;
+    /** opentelemetry-collector-contrib image tag. @default COLLECTOR_CHART.imageTag */
+    readonly imageTag?: string;
+    /** opentelemetry-collector chart version. @default COLLECTOR_CHART.version */
+    readonly chartVersion?: string;
+}
+
+export class KubernetesCollectors extends pulumi.ComponentResource {
+    public readonly deployment: kubernetes.helm.v4.Chart;
+    public readonly daemonset: kubernetes.helm.v4.Chart;
+
+    constructor(name: string, args: KubernetesCollectorsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("clickstack:collectors:KubernetesCollectors", name, {}, opts);
+        const computed = pulumi.all([args.ingestion.secretName, args.ingestion.configMapName, args.ingestion.apiKeyChecksum])
+            .apply(([secretName, configMapName, apiKeyChecksum]) => ({
+                imageTag: args.imageTag ?? COLLECTOR_CHART.imageTag,
+                secretName,
+                secretKey: args.ingestion.secretKey,
+                configMapName,
+                configMapKey: args.ingestion.configMapKey,
+                apiKeyChecksum,
+            }));
+        const collector = (kind: CollectorKind) => new kubernetes.helm.v4.Chart(`${name}-${kind}`, {
+            chart: COLLECTOR_CHART.chart,
+            version: args.chartVersion ?? COLLECTOR_CHART.version,
+            repositoryOpts: { repo: COLLECTOR_CHART.repo },
+            name: COLLECTOR_RELEASES[kind],
+            namespace: args.namespace,
+            values: computed.apply((c) => buildCollectorValues(kind, c)),
+        }, { parent: this });
+        this.deployment = collector("deployment");
+        this.daemonset = collector("daemonset");
+        this.registerOutputs({});
+    }
+}

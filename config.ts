@@ -1,0 +1,257 @@
+// The stack configuration, read and validated once. Every other module receives the typed,
+// frozen result; nothing else reads `pulumi.Config`.
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { CLICKSTACK_CHART, OPERATORS_CHART } from "./components/clickstack";
+import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
+import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
+
+export const PROJECT = "clickstack-k8s";
+
+export type Mode = "self-hosted" | "managed";
+
+export interface IngressConfig {
+    readonly host: string;
+    readonly className?: string;
+    readonly tlsSecretName: string;
+    readonly clusterIssuer?: string;
+}
+
+export interface ManagedClickHouse {
+    /** ClickHouse Cloud HTTPS endpoint, e.g. https://abc.eu-west-1.aws.clickhouse.cloud:8443 */
+    readonly url: string;
+    readonly user: string;
+    readonly password: pulumi.Output<string>;
+}
+
+export interface StackConfig {
+    readonly namespace: string;
+    readonly mode: Mode;
+    readonly releaseName: string;
+    /** Storage class for ClickHouse, Keeper and MongoDB volumes; undefined = the cluster default. */
+    readonly storageClass?: string;
+    readonly clickhouseDataSize: string;
+    /** Set exactly when mode is "managed". */
+    readonly managedClickHouse?: ManagedClickHouse;
+    readonly ingress?: IngressConfig;
+    readonly protectData: boolean;
+    readonly chartVersions: {
+        readonly clickstackOperators: string;
+        readonly clickstack: string;
+        readonly otelCollector: string;
+    };
+    /** The HyperDX ingestion API key; undefined until the first user has registered. */
+    readonly ingestionApiKey?: pulumi.Output<string>;
+    readonly collectors: { readonly enabled: boolean; readonly imageTag: string };
+    readonly demo: { readonly enabled: boolean; readonly source: DemoManifestSource };
+}
+
+/** Defaults that the program applies; Pulumi.yaml declares the same ones (a test keeps them equal). */
+export const DEFAULTS = {
+    namespace: "otel-demo",
+    mode: "self-hosted",
+    releaseName: "my-clickstack",
+    storageClass: "",
+    clickhouseDataSize: "100Gi",
+    clickhouseUser: "default",
+    protectData: false,
+} as const;
+
+/** Keys whose values are secrets: never echoed in an error message. */
+const SECRET_KEYS = new Set(["clickhousePassword", "ingestionApiKey"]);
+/** Keys whose stack-config value is structured YAML (an object). */
+const OBJECT_KEYS = new Set(["ingress", "collectors", "demo", "chartVersions"]);
+
+// DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// DNS-1123 subdomain: host names and storage class names.
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// A Kubernetes quantity for storage, binary (Gi) or decimal (G) suffix. "100GB" is not one.
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const EXACT_SEMVER = /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+const dnsLabel = (maxLength: number) =>
+    z.string().max(maxLength, `must be at most ${maxLength} characters`)
+        .regex(DNS_LABEL, "must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter or digit");
+const exactVersion = z.string().regex(EXACT_SEMVER, "must be an exact chart version such as 1.2.3 (no ranges)");
+const booleanish = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], {
+    error: "must be true or false",
+});
+
+const ingressSchema = z.strictObject({
+    host: z.string({ error: "is required: the public host name of the HyperDX UI" })
+        .regex(DNS_SUBDOMAIN, "must be a DNS host name such as hyperdx.example.com"),
+    className: z.string().regex(DNS_SUBDOMAIN, "must be an IngressClass name").optional(),
+    tlsSecretName: dnsLabel(63).optional(),
+    clusterIssuer: z.string().regex(DNS_SUBDOMAIN, "must be a cert-manager ClusterIssuer name").optional(),
+}, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: host, className, tlsSecretName, clusterIssuer` : "must be an object with host, className, tlsSecretName, clusterIssuer" });
+
+const rawSchema = z.strictObject({
+    namespace: dnsLabel(63).default(DEFAULTS.namespace),
+    mode: z.enum(["self-hosted", "managed"], { error: 'must be "self-hosted" or "managed"' }).default(DEFAULTS.mode),
+    // Helm release names are at most 53 characters.
+    releaseName: dnsLabel(53).default(DEFAULTS.releaseName),
+    storageClass: z.union([z.literal(""), z.string().regex(DNS_SUBDOMAIN, "must be a StorageClass name")]).default(DEFAULTS.storageClass),
+    clickhouseDataSize: z.string().regex(QUANTITY, "must be a Kubernetes quantity such as 100Gi or 500G (not 100GB)").default(DEFAULTS.clickhouseDataSize),
+    clickhouseUrl: z.url({ protocol: /^https$/, error: "must be the ClickHouse Cloud https:// URL, e.g. https://abc.eu-west-1.aws.clickhouse.cloud:8443" }).optional(),
+    clickhouseUser: z.string().min(1, "must not be empty").default(DEFAULTS.clickhouseUser),
+    clickhousePassword: z.string().min(1, "must not be empty").optional(),
+    ingress: ingressSchema.optional(),
+    protectData: booleanish.default(DEFAULTS.protectData),
+    chartVersions: z.strictObject({
+        clickstackOperators: exactVersion.default(OPERATORS_CHART.version),
+        clickstack: exactVersion.default(CLICKSTACK_CHART.version),
+        otelCollector: exactVersion.default(COLLECTOR_CHART.version),
+    }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: clickstackOperators, clickstack, otelCollector` : "must be an object" }).default({
+        clickstackOperators: OPERATORS_CHART.version, clickstack: CLICKSTACK_CHART.version, otelCollector: COLLECTOR_CHART.version,
+    }),
+    ingestionApiKey: z.string().superRefine((key, ctx) => {
+        const problem = apiKeyProblem(key);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }).optional(),
+    collectors: z.strictObject({
+        enabled: booleanish.default(true),
+        imageTag: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be an opentelemetry-collector-contrib release tag such as 0.158.0")
+            .refine(atLeastMinimumCollector, `must be ${MIN_COLLECTOR_IMAGE} or newer: the opentelemetry-collector chart renames k8sattributes → k8s_attributes and filelog → file_log, which older images do not know (the guide's 0.123.0 crashes)`)
+            .default(COLLECTOR_CHART.imageTag),
+    }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: enabled, imageTag` : "must be an object" }).default({ enabled: true, imageTag: COLLECTOR_CHART.imageTag }),
+    demo: z.strictObject({
+        enabled: booleanish.optional(),
+        manifestUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
+        manifestFile: z.string().min(1, "must not be empty").optional(),
+        sha256: z.string().regex(SHA256_HEX, "must be 64 lower-case hex digits").optional(),
+    }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: enabled, manifestUrl, manifestFile, sha256` : "must be an object" }).default({}),
+}, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown stack config key(s) ${iss.keys.map((k) => `${PROJECT}:${k}`).join(", ")}` : undefined })
+    .superRefine((c, ctx) => {
+        const problem = (key: string, message: string) => ctx.addIssue({ code: "custom", path: key.split("."), message });
+        if (c.mode === "managed") {
+            if (c.clickhouseUrl === undefined) {
+                problem("clickhouseUrl", "is required when mode is managed: the ClickHouse Cloud https:// endpoint (`pulumi config set clickhouseUrl https://…:8443`)");
+            }
+            if (c.clickhousePassword === undefined) {
+                problem("clickhousePassword", "is required when mode is managed: set it with `pulumi config set --secret clickhousePassword <password>`");
+            }
+            if (c.ingress !== undefined) {
+                problem("ingress", "is not allowed when mode is managed: the in-cluster HyperDX holds the admin account and the ingestion key and must not be exposed; users open ClickStack in the ClickHouse Cloud console. Remove `ingress`, or use mode self-hosted");
+            }
+        } else {
+            if (c.clickhouseUrl !== undefined) problem("clickhouseUrl", "is only used when mode is managed; remove it or set mode to managed");
+            if (c.clickhousePassword !== undefined) problem("clickhousePassword", "is only used when mode is managed (self-hosted passwords are generated); remove it or set mode to managed");
+        }
+        if (c.demo.manifestUrl !== undefined && c.demo.manifestFile !== undefined) {
+            problem("demo.manifestFile", "and demo.manifestUrl are both set; give one source (a local file wins over a URL, so drop the one you do not mean)");
+        }
+        if (c.demo.manifestUrl !== undefined && c.demo.sha256 === undefined) {
+            problem("demo.sha256", "is required with demo.manifestUrl: the SHA-256 of that manifest, so a changed download is refused");
+        }
+    });
+
+type RawConfig = z.output<typeof rawSchema>;
+
+/** Every key this project reads (without the `clickstack-k8s:` prefix). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(rawSchema.shape);
+
+/** Why a value cannot be a HyperDX ingestion key (a UUID-like token), or undefined if it can. */
+function apiKeyProblem(key: string): string | undefined {
+    if (key.trim() === "") return "must not be empty or whitespace";
+    if (/^bearer\s/i.test(key.trim())) {
+        return 'must be the bare key from Team Settings → API Keys, without a "Bearer " prefix (HyperDX expects the key itself in the authorization header)';
+    }
+    if (/\s/.test(key)) return "must not contain whitespace";
+    return undefined;
+}
+
+function atLeastMinimumCollector(tag: string): boolean {
+    const parse = (v: string) => v.split(".").map(Number);
+    const [a, b, c] = parse(tag);
+    const [x, y, z2] = parse(MIN_COLLECTOR_IMAGE);
+    return a !== x ? a > x : b !== y ? b > y : c >= z2;
+}
+
+/** Raised for any invalid stack configuration; lists every problem at once. */
+export class StackConfigError extends Error {
+    constructor(public readonly problems: readonly string[]) {
+        super(`Invalid stack configuration for ${PROJECT} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+            problems.map((p) => `  - ${p}`).join("\n"));
+        this.name = "StackConfigError";
+    }
+}
+
+/**
+ * Validates raw stack config (key → value as Pulumi hands it over, without the project prefix) and
+ * returns the typed config. Pure apart from wrapping secrets in `pulumi.secret`.
+ */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+    const result = rawSchema.safeParse(raw);
+    if (!result.success) {
+        throw new StackConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
+    }
+    return Object.freeze(toStackConfig(result.data));
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
+    if (issue.path.length === 0) return issue.message;
+    const key = issue.path.join(".");
+    const given = issue.path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), raw);
+    const shown = SECRET_KEYS.has(String(issue.path[0])) ? "[secret]" : given === undefined ? "nothing" : JSON.stringify(given);
+    return `${key} ${issue.message} (given: ${shown})`;
+}
+
+function toStackConfig(c: RawConfig): StackConfig {
+    const managedClickHouse = c.mode === "managed"
+        ? { url: c.clickhouseUrl!, user: c.clickhouseUser, password: pulumi.secret(c.clickhousePassword!) }
+        : undefined;
+    const ingress = c.ingress && {
+        ...c.ingress,
+        tlsSecretName: c.ingress.tlsSecretName ?? `${c.releaseName}-hyperdx-tls`,
+    };
+    const source: DemoManifestSource = c.demo.manifestFile !== undefined
+        ? { kind: "file", path: c.demo.manifestFile, sha256: c.demo.sha256 }
+        : c.demo.manifestUrl !== undefined
+            ? { kind: "url", url: c.demo.manifestUrl, sha256: c.demo.sha256! }
+            : { kind: "url", url: PINNED_DEMO_MANIFEST.url, sha256: PINNED_DEMO_MANIFEST.sha256 };
+    return {
+        namespace: c.namespace,
+        mode: c.mode,
+        releaseName: c.releaseName,
+        storageClass: c.storageClass === "" ? undefined : c.storageClass,
+        clickhouseDataSize: c.clickhouseDataSize,
+        managedClickHouse,
+        ingress,
+        protectData: c.protectData,
+        chartVersions: c.chartVersions,
+        ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
+        collectors: c.collectors,
+        // The demo is for exploring: on unless the stack holds production data.
+        demo: { enabled: c.demo.enabled ?? !c.protectData, source },
+    };
+}
+
+/**
+ * Reads this project's keys from the stack config the CLI passes in. Structured values arrive as
+ * JSON text; a value that does not parse is reported like any other problem.
+ */
+export function readRawConfig(all: Record<string, string> = pulumi.runtime.allConfig()): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    const prefix = `${PROJECT}:`;
+    for (const [fullKey, value] of Object.entries(all)) {
+        if (!fullKey.startsWith(prefix)) continue;
+        const key = fullKey.slice(prefix.length);
+        raw[key] = OBJECT_KEYS.has(key) ? parseJsonOrKeep(value) : value;
+    }
+    return raw;
+}
+
+function parseJsonOrKeep(value: string): unknown {
+    try {
+        return JSON.parse(value);
+    } catch {
+        return value; // the schema then says "must be an object" and shows what was given
+    }
+}
+
+/** The stack's configuration; throws StackConfigError before any resource exists. */
+export function loadConfig(): StackConfig {
+    return parseStackConfig(readRawConfig());
+}

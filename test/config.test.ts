@@ -1,0 +1,131 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { CONFIG_KEYS, DEFAULTS, parseStackConfig, readRawConfig, StackConfigError } from "../config";
+import { PINNED_DEMO_MANIFEST } from "../components/otel-demo";
+import { projectDefaults, Recorded, ROOT, runProgram, stackConfig } from "./harness";
+
+/** The problems parseStackConfig reports for `raw`, or [] when it accepts it. */
+function problems(raw: Record<string, unknown>): readonly string[] {
+    try {
+        parseStackConfig(raw);
+        return [];
+    } catch (err) {
+        if (err instanceof StackConfigError) return err.problems;
+        throw err;
+    }
+}
+
+const managed = { mode: "managed", clickhouseUrl: "https://abc.eu-west-1.aws.clickhouse.cloud:8443", clickhousePassword: "s3cret-Cloud-pw" };
+
+describe("stack config: bad values fail with the key, the value given and what is allowed", () => {
+    const cases: [string, Record<string, unknown>, RegExp][] = [
+        ["mode misspelled", { mode: "selfhosted" }, /^mode must be "self-hosted" or "managed" \(given: "selfhosted"\)$/],
+        ["managed without URL", { ...managed, clickhouseUrl: undefined }, /^clickhouseUrl is required when mode is managed: .*https:\/\/.* \(given: nothing\)$/],
+        ["managed without password", { ...managed, clickhousePassword: undefined }, /^clickhousePassword is required when mode is managed: set it with `pulumi config set --secret clickhousePassword <password>` \(given: \[secret\]\)$/],
+        ["an http:// URL", { ...managed, clickhouseUrl: "http://abc.clickhouse.cloud:8123" }, /^clickhouseUrl must be the ClickHouse Cloud https:\/\/ URL.* \(given: "http:\/\/abc.clickhouse.cloud:8123"\)$/],
+        ["a size like 100GB", { clickhouseDataSize: "100GB" }, /^clickhouseDataSize must be a Kubernetes quantity such as 100Gi or 500G \(not 100GB\) \(given: "100GB"\)$/],
+        ["an ingress without host", { ingress: { tlsSecretName: "tls" } }, /^ingress.host is required: the public host name of the HyperDX UI \(given: nothing\)$/],
+        ["an ingress in managed mode", { ...managed, ingress: { host: "hyperdx.example.com" } }, /^ingress is not allowed when mode is managed: the in-cluster HyperDX .* must not be exposed.* \(given: \{"host":"hyperdx.example.com"\}\)$/],
+        ["a release name that is not a DNS label", { releaseName: "My_Release" }, /^releaseName must be a DNS label: lower-case letters, digits and '-'.* \(given: "My_Release"\)$/],
+        ["a release name over 53 characters", { releaseName: "a".repeat(54) }, /^releaseName must be at most 53 characters/],
+        ["an unknown key under ingress", { ingress: { host: "hyperdx.example.com", tls: true } }, /^ingress unknown key\(s\) tls; allowed: host, className, tlsSecretName, clusterIssuer/],
+        ["an unknown top-level key", { clickhouseDatasize: "10Gi" }, /^unknown stack config key\(s\) clickstack-k8s:clickhouseDatasize$/],
+        ["a namespace that is not a DNS label", { namespace: "Otel.Demo" }, /^namespace must be a DNS label.* \(given: "Otel.Demo"\)$/],
+        ["protectData not a boolean", { protectData: "yes" }, /^protectData must be true or false \(given: "yes"\)$/],
+        ["an empty ingestion key", { ingestionApiKey: "" }, /^ingestionApiKey must not be empty or whitespace \(given: \[secret\]\)$/],
+        ["a whitespace ingestion key", { ingestionApiKey: "   " }, /^ingestionApiKey must not be empty or whitespace/],
+        ["a Bearer ingestion key", { ingestionApiKey: "Bearer 3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f" }, /^ingestionApiKey must be the bare key from Team Settings → API Keys, without a "Bearer " prefix/],
+        ["the guide's collector image", { collectors: { imageTag: "0.123.0" } }, /^collectors.imageTag must be 0.149.0 or newer: .*k8s_attributes.*file_log.* \(given: "0.123.0"\)$/],
+        ["a chart version range", { chartVersions: { clickstack: "^3.0.0" } }, /^chartVersions.clickstack must be an exact chart version such as 1.2.3 \(no ranges\) \(given: "\^3.0.0"\)$/],
+        ["a demo URL without digest", { demo: { manifestUrl: "https://example.com/demo.yaml" } }, /^demo.sha256 is required with demo.manifestUrl/],
+        ["a Cloud password in self-hosted mode", { clickhousePassword: "pw" }, /^clickhousePassword is only used when mode is managed/],
+        ["a structured key that is not an object", { ingress: "hyperdx.example.com" }, /^ingress must be an object with host, className, tlsSecretName, clusterIssuer \(given: "hyperdx.example.com"\)$/],
+    ];
+    it.each(cases)("%s", (_case, raw, message) => {
+        const found = problems(raw);
+        expect(found).toHaveLength(1);
+        expect(found[0]).toMatch(message);
+    });
+
+    it("reports every problem at once", () => {
+        const found = problems({ mode: "managed", clickhouseDataSize: "1TB", releaseName: "Bad Name" });
+        expect(found.map((p) => p.split(" ")[0]).sort()).toEqual(["clickhouseDataSize", "clickhousePassword", "clickhouseUrl", "releaseName"]);
+    });
+
+    it("never echoes a secret value", () => {
+        const err = (() => { try { parseStackConfig({ ingestionApiKey: "Bearer super-secret-value" }); } catch (e) { return e as Error; } })();
+        expect(err?.message).toContain("ingestionApiKey");
+        expect(err?.message).not.toContain("super-secret-value");
+    });
+
+    it("accepts a complete self-hosted production config with ingress", () => {
+        const config = parseStackConfig({
+            protectData: "true", storageClass: "fast-ssd",
+            ingress: { host: "hyperdx.example.com", className: "nginx", clusterIssuer: "letsencrypt-prod" },
+        });
+        expect(config.ingress).toEqual({ host: "hyperdx.example.com", className: "nginx", clusterIssuer: "letsencrypt-prod", tlsSecretName: "my-clickstack-hyperdx-tls" });
+        expect(config.protectData).toBe(true);
+        expect(config.storageClass).toBe("fast-ssd");
+        expect(config.demo.enabled).toBe(false); // follows protectData unless set
+    });
+});
+
+describe("stack config: defaults and sources", () => {
+    it("applies documented defaults to an empty config", () => {
+        const config = parseStackConfig({});
+        expect(config).toMatchObject({
+            namespace: "otel-demo", mode: "self-hosted", releaseName: "my-clickstack", clickhouseDataSize: "100Gi", protectData: false,
+            chartVersions: { clickstackOperators: "1.1.0", clickstack: "3.0.2", otelCollector: "0.170.0" },
+            collectors: { enabled: true, imageTag: "0.158.0" },
+            demo: { enabled: true, source: { kind: "url", ...PINNED_DEMO_MANIFEST } },
+        });
+        expect(config.storageClass).toBeUndefined();
+        expect(config.managedClickHouse).toBeUndefined();
+        expect(config.ingestionApiKey).toBeUndefined();
+        expect(Object.isFrozen(config)).toBe(true);
+    });
+
+    it("a local demo manifest wins over the pinned URL", () => {
+        const config = parseStackConfig({ demo: { manifestFile: "./demo.yaml" } });
+        expect(config.demo.source).toEqual({ kind: "file", path: "./demo.yaml", sha256: undefined });
+    });
+
+    it("reads only this project's keys and parses structured values", () => {
+        const raw = readRawConfig({
+            "clickstack-k8s:mode": "managed",
+            "clickstack-k8s:ingress": '{"host":"a.example.com"}',
+            "kubernetes:context": "kind-dev",
+        });
+        expect(raw).toEqual({ mode: "managed", ingress: { host: "a.example.com" } });
+    });
+
+    it("Pulumi.yaml declares every key the program reads, with the program's defaults", () => {
+        const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { description?: string }> };
+        expect(Object.keys(project.config).sort()).toEqual([...CONFIG_KEYS].sort());
+        for (const [key, declaration] of Object.entries(project.config)) {
+            expect(`${key}: ${declaration.description ?? ""}`).toMatch(/: \S/);
+        }
+        expect(projectDefaults()).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, v])));
+    });
+});
+
+describe("stack config errors stop the program before any resource is registered", () => {
+    const bad: [string, Record<string, unknown>, RegExp][] = [
+        ["dev with mode selfhosted", { mode: "selfhosted" }, /mode must be "self-hosted" or "managed"/],
+        ["prod without its Cloud password", { clickhousePassword: undefined }, /clickhousePassword is required when mode is managed/],
+        ["prod with an http URL", { clickhouseUrl: "http://x.clickhouse.cloud:8123" }, /clickhouseUrl must be the ClickHouse Cloud https:\/\/ URL/],
+        ["prod with an ingress", { ingress: { host: "hyperdx.example.com" } }, /ingress is not allowed when mode is managed/],
+    ];
+    it.each(bad)("%s", async (_case, overrides, message) => {
+        const stack = _case.startsWith("dev") ? "dev" : "prod";
+        const recorded: Recorded[] = [];
+        await expect(runProgram(stack, overrides, recorded)).rejects.toThrow(message);
+        expect(recorded).toEqual([]);
+    });
+
+    it("the harness hands the program what the CLI would (sanity check of the test setup)", () => {
+        expect(stackConfig("prod")["clickstack-k8s:mode"]).toBe("managed");
+        expect(stackConfig("dev")["clickstack-k8s:namespace"]).toBe("otel-demo");
+    });
+});

@@ -1,0 +1,167 @@
+// Runs the real program (index.ts) under Pulumi's mocks for a stack file, and records every resource
+// registration with its inputs and the options the engine would see (protect, dependencies, parent).
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+
+export const ROOT = path.join(__dirname, "..");
+export const PROJECT = "clickstack-k8s";
+export const DEMO_FIXTURE = path.join(__dirname, "fixtures", "demo-manifest.yaml");
+export type StackName = "dev" | "prod";
+
+/**
+ * Values the tests put in place of what a user supplies outside the stack file: the Cloud URL and
+ * password of prod (set with `pulumi config set`), and a local demo manifest instead of the
+ * download (no test touches the network).
+ */
+export const TEST_SUBSTITUTES: Record<StackName, Record<string, unknown>> = {
+    dev: { demo: { enabled: true, manifestFile: DEMO_FIXTURE } },
+    prod: { clickhouseUrl: "https://test-service.eu-west-1.aws.clickhouse.cloud:8443", clickhousePassword: "test-cloud-password" },
+};
+
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface Recorded {
+    readonly type: string;
+    readonly name: string;
+    /** Inputs as sent to the engine; secrets are wrapped. */
+    readonly inputs: Record<string, unknown>;
+    /** Inputs with secrets unwrapped. */
+    readonly plain: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    readonly custom: boolean;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    /** Names of the resources this one depends on. */
+    readonly dependencies: string[];
+    readonly parent?: string;
+}
+
+export interface ProgramRun {
+    readonly resources: Recorded[];
+    readonly outputs: Record<string, unknown>;
+    readonly find: (type: string, name: string) => Recorded;
+    readonly ofType: (type: string) => Recorded[];
+}
+
+/** Project defaults from Pulumi.yaml, as the CLI applies them. */
+export function projectDefaults(): Record<string, unknown> {
+    const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+    return Object.fromEntries(Object.entries(project.config).filter(([, decl]) => decl.default !== undefined).map(([k, decl]) => [k, decl.default]));
+}
+
+/** The stack file's config, without the project prefix. */
+export function stackFile(stack: StackName): Record<string, unknown> {
+    const file = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(file.config).map(([k, v]) => [k.replace(`${PROJECT}:`, ""), v]));
+}
+
+/**
+ * The config the CLI would hand the program: Pulumi.yaml defaults, the stack file, the test
+ * substitutes, then `overrides` (an `undefined` override removes the key).
+ */
+export function stackConfig(stack: StackName, overrides: Record<string, unknown> = {}): Record<string, string> {
+    const merged: Record<string, unknown> = { ...projectDefaults(), ...stackFile(stack), ...TEST_SUBSTITUTES[stack], ...overrides };
+    return Object.fromEntries(Object.entries(merged)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [`${PROJECT}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+}
+
+export function isSecret(value: unknown): boolean {
+    return typeof value === "object" && value !== null && SECRET_SIG_KEY in value;
+}
+
+export function reveal(value: unknown): any { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (Array.isArray(value)) return value.map(reveal);
+    if (value !== null && typeof value === "object") {
+        if (isSecret(value)) return reveal((value as { value: unknown }).value);
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    }
+    return value;
+}
+
+const nameOfUrn = (urn: string) => urn.split("::").pop() ?? urn;
+
+/**
+ * Evaluates index.ts for `stack` in a fresh module registry. Rejects with the program's error
+ * (e.g. a config error); `recorded` then still lists what was registered before it.
+ */
+export async function runProgram(stack: StackName, overrides: Record<string, unknown> = {}, recorded: Recorded[] = []): Promise<ProgramRun> {
+    jest.resetModules();
+    // A fresh @pulumi/pulumi per run: its runtime state (mocks, config) is module-global.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    await pulumi.runtime.setMocks({
+        newResource: (args) => ({
+            id: `${args.name}-id`,
+            state: args.type === "random:index/randomPassword:RandomPassword" ? { ...args.inputs, result: `generated-${args.name}` } : args.inputs,
+        }),
+        call: (args) => args.inputs,
+    }, PROJECT, stack);
+
+    // Wrap the mock monitor to see the options the mocks API does not pass on.
+    const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: RegisterRequest, cb: unknown) => unknown };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        const inputs = pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]) as Record<string, unknown>;
+        recorded.push({
+            type: req.getType(),
+            name: req.getName(),
+            inputs,
+            plain: reveal(inputs),
+            custom: req.getCustom(),
+            protect: req.getProtect() === true,
+            retainOnDelete: req.getRetainondelete() === true,
+            dependencies: req.getDependenciesList().map(nameOfUrn),
+            parent: req.getParent() ? nameOfUrn(req.getParent()) : undefined,
+        });
+        return register(req, cb);
+    };
+
+    const config = stackConfig(stack, overrides);
+    const secretKeys = Object.keys(config).filter((k) => /clickhousePassword|ingestionApiKey/.test(k));
+    pulumi.runtime.setAllConfig(config, secretKeys);
+
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const program = require("../index") as Record<string, unknown>;
+    const outputs: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(program)) {
+        outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+    }
+    await settle(recorded);
+    const find = (type: string, name: string) => {
+        const hit = recorded.find((r) => r.type === type && r.name === name);
+        if (!hit) throw new Error(`no ${type} named ${name}; registered: ${recorded.map((r) => `${r.type} ${r.name}`).join(", ")}`);
+        return hit;
+    };
+    return { resources: recorded, outputs, find, ofType: (type) => recorded.filter((r) => r.type === type) };
+}
+
+interface RegisterRequest {
+    getType(): string; getName(): string; getObject(): unknown; getCustom(): boolean; getProtect(): boolean | undefined;
+    getRetainondelete(): boolean | undefined; getDependenciesList(): string[]; getParent(): string;
+}
+
+/** Resolves an Output's value (undefined while unknown). */
+export function promiseOf<T>(output: { apply<U>(f: (t: T) => U): unknown }): Promise<T> {
+    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+}
+
+/** Waits until no new registration has arrived for a few event-loop turns. */
+async function settle(recorded: readonly Recorded[]): Promise<void> {
+    let seen = -1;
+    while (seen !== recorded.length) {
+        seen = recorded.length;
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
+/** Kubernetes resource types as the engine names them. */
+export const T = {
+    provider: "pulumi:providers:kubernetes",
+    namespace: "kubernetes:core/v1:Namespace",
+    secret: "kubernetes:core/v1:Secret",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    chart: "kubernetes:helm.sh/v4:Chart",
+    configGroup: "kubernetes:yaml/v2:ConfigGroup",
+    password: "random:index/randomPassword:RandomPassword",
+} as const;
