@@ -128,7 +128,7 @@ export function buildClickStackValues(input: ClickStackValuesInput): Record<stri
             },
             ...(input.ingress ? { ingress: hyperdxIngressValues(input.ingress, names.hyperdxService) } : {}),
         },
-        mongodb: input.storageClass ? { spec: { statefulSet: { spec: { volumeClaimTemplates: mongodbVolumes(input.storageClass) } } } } : {},
+        ...(input.storageClass ? { mongodb: { spec: { statefulSet: { spec: { volumeClaimTemplates: mongodbVolumes(input.storageClass) } } } } } : {}),
     };
 
     if (ch.kind === "managed") {
