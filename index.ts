@@ -4,62 +4,66 @@ import { loadConfig } from "./config";
 import { ClickStack } from "./components/clickstack";
 import { KubernetesCollectors } from "./components/collectors";
 import { Ingestion } from "./components/ingestion";
-import { OtelDemo } from "./components/otel-demo";
+import { loadDemoManifest, OtelDemo } from "./components/otel-demo";
 
-const config = loadConfig();
+export = async () => {
+    // Everything that can be wrong with the input fails here, before any resource is registered.
+    const config = loadConfig();
+    const demoManifest = config.demo.enabled ? await loadDemoManifest(config.demo.source) : undefined;
 
-// The cluster of the current kube context (or the `kubernetes:context` / `kubernetes:kubeconfig` config).
-const provider = new kubernetes.Provider("cluster", {});
+    // The cluster of the current kube context (or the `kubernetes:context` / `kubernetes:kubeconfig` config).
+    const provider = new kubernetes.Provider("cluster", {});
 
-const keepData = { protect: config.protectData, retainOnDelete: config.protectData };
-const namespace = new kubernetes.core.v1.Namespace("namespace", {
-    metadata: { name: config.namespace },
-}, { provider, ...keepData });
+    const keepData = { protect: config.protectData, retainOnDelete: config.protectData };
+    const namespace = new kubernetes.core.v1.Namespace("namespace", {
+        metadata: { name: config.namespace },
+    }, { provider, ...keepData });
 
-const clickstack = new ClickStack("clickstack", {
-    namespace: namespace.metadata.name,
-    releaseName: config.releaseName,
-    clickhouse: config.managedClickHouse
-        ? { kind: "managed", ...config.managedClickHouse }
-        : { kind: "self-hosted", dataSize: config.clickhouseDataSize },
-    storageClass: config.storageClass,
-    ingress: config.ingress,
-    protectData: config.protectData,
-    chartVersions: config.chartVersions,
-}, { provider });
-
-const ingestion = new Ingestion("ingestion", {
-    namespace: namespace.metadata.name,
-    collectorEndpoint: clickstack.collectorOtlpHttpEndpoint,
-    apiKey: config.ingestionApiKey,
-    portForwardCommand: clickstack.portForwardCommand,
-    uiUrl: clickstack.uiUrl,
-}, { provider, dependsOn: [clickstack] });
-
-if (config.collectors.enabled) {
-    new KubernetesCollectors("collectors", {
+    const clickstack = new ClickStack("clickstack", {
         namespace: namespace.metadata.name,
-        ingestion,
-        imageTag: config.collectors.imageTag,
-        chartVersion: config.chartVersions.otelCollector,
-    }, { provider, dependsOn: [clickstack, ingestion] });
-}
+        releaseName: config.releaseName,
+        clickhouse: config.managedClickHouse
+            ? { kind: "managed", ...config.managedClickHouse }
+            : { kind: "self-hosted", dataSize: config.clickhouseDataSize },
+        storageClass: config.storageClass,
+        ingress: config.ingress,
+        protectData: config.protectData,
+        chartVersions: config.chartVersions,
+    }, { provider });
 
-const demo = config.demo.enabled
-    ? new OtelDemo("otel-demo", {
+    const ingestion = new Ingestion("ingestion", {
+        namespace: namespace.metadata.name,
+        collectorEndpoint: clickstack.collectorOtlpHttpEndpoint,
+        apiKey: config.ingestionApiKey,
+        portForwardCommand: clickstack.portForwardCommand,
+        uiUrl: clickstack.uiUrl,
+    }, { provider, dependsOn: [clickstack] });
+
+    if (config.collectors.enabled) {
+        new KubernetesCollectors("collectors", {
+            namespace: namespace.metadata.name,
+            ingestion,
+            imageTag: config.collectors.imageTag,
+            chartVersion: config.chartVersions.otelCollector,
+        }, { provider, dependsOn: [clickstack, ingestion] });
+    }
+
+    const demo = demoManifest && new OtelDemo("otel-demo", {
         namespace: namespace.metadata.name,
         collectorHost: clickstack.collectorHost,
         ingestion,
-        source: config.demo.source,
-    }, { provider, dependsOn: [clickstack, ingestion] })
-    : undefined;
+        manifest: demoManifest,
+    }, { provider, dependsOn: [clickstack, ingestion] });
 
-export const namespaceName = namespace.metadata.name;
-export const mode = config.mode;
-export const collectorEndpoint = clickstack.collectorOtlpHttpEndpoint;
-export const hyperdxService = clickstack.hyperdxServiceName;
-export const hyperdxPortForward = clickstack.portForwardCommand;
-export const hyperdxUrl = clickstack.uiUrl;
-export const kubernetesDashboardUrl = clickstack.uiUrl.apply((url) => `${url}/kubernetes`);
-export const nextSteps = ingestion.nextSteps;
-export const demoPortForward = demo?.portForwardCommand;
+    return {
+        namespace: namespace.metadata.name,
+        mode: config.mode,
+        collectorEndpoint: clickstack.collectorOtlpHttpEndpoint,
+        hyperdxService: clickstack.hyperdxServiceName,
+        hyperdxPortForward: clickstack.portForwardCommand,
+        hyperdxUrl: clickstack.uiUrl,
+        kubernetesDashboardUrl: clickstack.uiUrl.apply((url) => `${url}/kubernetes`),
+        nextSteps: ingestion.nextSteps,
+        demoPortForward: demo?.portForwardCommand,
+    };
+};

@@ -87,6 +87,11 @@ export function parseDemoManifest(text: string, source: DemoManifestSource): Kub
     return objects as KubeObject[];
 }
 
+/** Reads, checks and parses the manifest. Call it before registering anything: a bad source creates nothing. */
+export async function loadDemoManifest(source: DemoManifestSource, fetchImpl: typeof fetch = fetch): Promise<KubeObject[]> {
+    return parseDemoManifest(await readDemoManifest(source, fetchImpl), source);
+}
+
 export interface DemoTransformInput {
     /** The stack's namespace: every namespaced object goes there. */
     readonly namespace: string;
@@ -110,7 +115,7 @@ export function transformDemoManifest(objects: readonly KubeObject[], input: Dem
     return objects
         .filter((o) => o.kind !== "Namespace")
         .map((original) => {
-            const o = structuredClone(original);
+            const o = JSON.parse(JSON.stringify(original)) as KubeObject; // YAML-born objects are plain JSON
             if (CLUSTER_SCOPED.has(o.kind)) {
                 o.metadata.name = clusterScopedName(o.metadata.name);
             } else {
@@ -174,8 +179,8 @@ export interface OtelDemoArgs {
     readonly collectorHost: pulumi.Input<string>;
     /** The ingestion Secret (HYPERDX_API_KEY) and key checksum. */
     readonly ingestion: IngestionRefs;
-    /** Where the manifest comes from. @default PINNED_DEMO_MANIFEST */
-    readonly source?: DemoManifestSource;
+    /** The upstream manifest's objects, from loadDemoManifest. */
+    readonly manifest: readonly KubeObject[];
 }
 
 export class OtelDemo extends pulumi.ComponentResource {
@@ -185,11 +190,8 @@ export class OtelDemo extends pulumi.ComponentResource {
 
     constructor(name: string, args: OtelDemoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clickstack:demo:OtelDemo", name, {}, opts);
-        const source = args.source ?? { kind: "url", ...PINNED_DEMO_MANIFEST };
-        // Read and check the manifest before any demo object is registered: a bad download creates nothing.
-        const manifest = pulumi.output(readDemoManifest(source).then((text) => parseDemoManifest(text, source)));
-        const objs = pulumi.all([manifest, args.namespace, args.collectorHost, args.ingestion.secretName, args.ingestion.apiKeyChecksum])
-            .apply(([objects, namespace, collectorHost, secretName, apiKeyChecksum]) => transformDemoManifest(objects, {
+        const objs = pulumi.all([args.namespace, args.collectorHost, args.ingestion.secretName, args.ingestion.apiKeyChecksum])
+            .apply(([namespace, collectorHost, secretName, apiKeyChecksum]) => transformDemoManifest(args.manifest, {
                 namespace,
                 collectorHost,
                 apiKeySecret: { name: secretName, key: args.ingestion.secretKey },

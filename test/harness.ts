@@ -122,9 +122,10 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
     pulumi.runtime.setAllConfig(config, secretKeys);
 
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../index") as Record<string, unknown>;
+    const program = require("../index") as () => Promise<Record<string, unknown>>;
+    const exported = await program();
     const outputs: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(program)) {
+    for (const [key, value] of Object.entries(exported)) {
         outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
     }
     await settle(recorded);
