@@ -1,0 +1,19 @@
+// The pack's policies, one module each under rules/.
+import { Policies } from "@pulumi/policy";
+import { policy as containerResources } from "./rules/container-resources";
+import { policy as helmReleasePinned } from "./rules/helm-release-pinned";
+import { policy as imageTagsPinned } from "./rules/image-tags-pinned";
+import { policy as ingressTls } from "./rules/ingress-tls";
+import { policy as noPlainCredentials } from "./rules/no-plain-credentials";
+import { policy as servicesClusterIp } from "./rules/services-cluster-ip";
+import { policy as statefulDataProtected } from "./rules/stateful-data-protected";
+
+export const policies: Policies = [
+    servicesClusterIp,
+    ingressTls,
+    helmReleasePinned,
+    noPlainCredentials,
+    containerResources,
+    imageTagsPinned,
+    statefulDataProtected,
+];
