@@ -196,6 +196,18 @@ describe.each(["dev", "prod"] as const)("the %s stack under mocks", (stack) => {
         }
     });
 
+    it("leaves no credential for the chart to render into clickstack-config, DEFAULT_CONNECTIONS or the ClickHouseCluster", () => {
+        const values = run.find(T.chart, "clickstack").plain.values;
+        expect(values.hyperdx.config.MONGO_URI).toBeNull();
+        expect(values.hyperdx.deployment.useExistingConfigSecret).toBe(true);
+        const users = values.clickhouse.cluster?.spec.settings.extraUsersConfig.users;
+        if (stack === "dev") {
+            expect(Object.values(users).map((u) => (u as Values).password)).toEqual([null, null]);
+        } else {
+            expect(values.clickhouse).toEqual({ enabled: false }); // no ClickHouseCluster at all
+        }
+    });
+
     it("creates the connections Secret as a secret", () => {
         const secret = run.find(T.secret, "clickstack-hyperdx-connections");
         expect(secret.plain.metadata).toEqual({ name: "my-clickstack-hyperdx-connections", namespace: "otel-demo" });
