@@ -46,16 +46,31 @@ export interface StackConfig {
     readonly demo: { readonly enabled: boolean; readonly source: DemoManifestSource };
 }
 
-/** Defaults that the program applies; Pulumi.yaml declares the same ones (a test keeps them equal). */
+/**
+ * The defaults Pulumi.yaml declares (a test keeps the two equal). The CLI treats a declared key
+ * without a default as required, so optional keys default to "" or {}, which mean "not set".
+ * The program applies the same defaults, so it behaves alike with or without the CLI.
+ */
 export const DEFAULTS = {
     namespace: "otel-demo",
     mode: "self-hosted",
     releaseName: "my-clickstack",
     storageClass: "",
     clickhouseDataSize: "100Gi",
+    clickhouseUrl: "",
     clickhouseUser: "default",
+    clickhousePassword: "",
+    ingestionApiKey: "",
     protectData: false,
+    ingress: {},
+    collectors: {},
+    demo: {},
+    chartVersions: {},
 } as const;
+
+/** Optional keys whose "not set" is "" (strings) or {} (objects), as Pulumi.yaml declares them. */
+const UNSET_STRINGS = ["clickhouseUrl", "clickhousePassword", "ingestionApiKey"];
+const UNSET_OBJECTS = ["ingress"];
 
 /** Keys whose values are secrets: never echoed in an error message. */
 const SECRET_KEYS = new Set(["clickhousePassword", "ingestionApiKey"]);
@@ -183,11 +198,17 @@ export class StackConfigError extends Error {
  * returns the typed config. Pure apart from wrapping secrets in `pulumi.secret`.
  */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
-    const result = rawSchema.safeParse(raw);
+    const result = rawSchema.safeParse(withoutUnsetValues(raw));
     if (!result.success) {
         throw new StackConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
     }
     return Object.freeze(toStackConfig(result.data));
+}
+
+function withoutUnsetValues(raw: Record<string, unknown>): Record<string, unknown> {
+    const isEmptyObject = (v: unknown) => v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0;
+    return Object.fromEntries(Object.entries(raw).filter(([key, value]) =>
+        !(UNSET_STRINGS.includes(key) && value === "") && !(UNSET_OBJECTS.includes(key) && isEmptyObject(value))));
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {

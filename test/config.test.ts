@@ -22,6 +22,7 @@ describe("stack config: bad values fail with the key, the value given and what i
     const cases: [string, Record<string, unknown>, RegExp][] = [
         ["mode misspelled", { mode: "selfhosted" }, /^mode must be "self-hosted" or "managed" \(given: "selfhosted"\)$/],
         ["managed without URL", { ...managed, clickhouseUrl: undefined }, /^clickhouseUrl is required when mode is managed: .*https:\/\/.* \(given: nothing\)$/],
+        ["managed with the empty default URL", { ...managed, clickhouseUrl: "" }, /^clickhouseUrl is required when mode is managed: .* \(given: ""\)$/],
         ["managed without password", { ...managed, clickhousePassword: undefined }, /^clickhousePassword is required when mode is managed: set it with `pulumi config set --secret clickhousePassword <password>` \(given: \[secret\]\)$/],
         ["an http:// URL", { ...managed, clickhouseUrl: "http://abc.clickhouse.cloud:8123" }, /^clickhouseUrl must be the ClickHouse Cloud https:\/\/ URL.* \(given: "http:\/\/abc.clickhouse.cloud:8123"\)$/],
         ["a size like 100GB", { clickhouseDataSize: "100GB" }, /^clickhouseDataSize must be a Kubernetes quantity such as 100Gi or 500G \(not 100GB\) \(given: "100GB"\)$/],
@@ -33,8 +34,7 @@ describe("stack config: bad values fail with the key, the value given and what i
         ["an unknown top-level key", { clickhouseDatasize: "10Gi" }, /^unknown stack config key\(s\) clickstack-k8s:clickhouseDatasize$/],
         ["a namespace that is not a DNS label", { namespace: "Otel.Demo" }, /^namespace must be a DNS label.* \(given: "Otel.Demo"\)$/],
         ["protectData not a boolean", { protectData: "yes" }, /^protectData must be true or false \(given: "yes"\)$/],
-        ["an empty ingestion key", { ingestionApiKey: "" }, /^ingestionApiKey must not be empty or whitespace \(given: \[secret\]\)$/],
-        ["a whitespace ingestion key", { ingestionApiKey: "   " }, /^ingestionApiKey must not be empty or whitespace/],
+        ["a whitespace ingestion key", { ingestionApiKey: "   " }, /^ingestionApiKey must not be empty or whitespace \(given: \[secret\]\)$/],
         ["a Bearer ingestion key", { ingestionApiKey: "Bearer 3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f" }, /^ingestionApiKey must be the bare key from Team Settings → API Keys, without a "Bearer " prefix/],
         ["the guide's collector image", { collectors: { imageTag: "0.123.0" } }, /^collectors.imageTag must be 0.149.0 or newer: .*k8s_attributes.*file_log.* \(given: "0.123.0"\)$/],
         ["a chart version range", { chartVersions: { clickstack: "^3.0.0" } }, /^chartVersions.clickstack must be an exact chart version such as 1.2.3 \(no ranges\) \(given: "\^3.0.0"\)$/],
@@ -86,6 +86,14 @@ describe("stack config: defaults and sources", () => {
         expect(Object.isFrozen(config)).toBe(true);
     });
 
+    it('takes "" and {} (the Pulumi.yaml defaults of optional keys) as not set', () => {
+        const config = parseStackConfig({ clickhouseUrl: "", clickhousePassword: "", ingestionApiKey: "", ingress: {}, collectors: {}, demo: {}, chartVersions: {} });
+        expect(config.ingestionApiKey).toBeUndefined();
+        expect(config.ingress).toBeUndefined();
+        expect(config.managedClickHouse).toBeUndefined();
+        expect(config.collectors).toEqual({ enabled: true, imageTag: "0.158.0" });
+    });
+
     it("a local demo manifest wins over the pinned URL", () => {
         const config = parseStackConfig({ demo: { manifestFile: "./demo.yaml" } });
         expect(config.demo.source).toEqual({ kind: "file", path: "./demo.yaml", sha256: undefined });
@@ -100,13 +108,20 @@ describe("stack config: defaults and sources", () => {
         expect(raw).toEqual({ mode: "managed", ingress: { host: "a.example.com" } });
     });
 
-    it("Pulumi.yaml declares every key the program reads, with the program's defaults", () => {
-        const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { description?: string }> };
+    it("Pulumi.yaml declares every key the program reads, each with a description and the program's default", () => {
+        const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { description?: string; default?: unknown }> };
         expect(Object.keys(project.config).sort()).toEqual([...CONFIG_KEYS].sort());
         for (const [key, declaration] of Object.entries(project.config)) {
             expect(`${key}: ${declaration.description ?? ""}`).toMatch(/: \S/);
+            // The CLI refuses to run a stack that lacks a declared key without a default
+            // (ValidateStackConfigAndMergeProjectConfig in pulumi/pulumi), so every key needs one.
+            expect([key, declaration.default === undefined || declaration.default === null]).toEqual([key, false]);
         }
-        expect(projectDefaults()).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, v])));
+        expect(projectDefaults()).toEqual(DEFAULTS);
+    });
+
+    it("the program accepts the Pulumi.yaml defaults alone (a new stack with no stack config)", () => {
+        expect(() => parseStackConfig(projectDefaults())).not.toThrow();
     });
 });
 
