@@ -258,10 +258,11 @@ export class ClickStack extends pulumi.ComponentResource {
             special: false, // they end up inside a MongoDB URI and ClickHouse XML: keep them URI- and XML-safe
         }, { parent: this }).result;
         const mongodbPassword = password("mongodb-password");
-        const clickhouse = args.clickhouse.kind === "managed"
-            ? pulumi.all([args.clickhouse.password]).apply(([pw]) => ({ ...args.clickhouse, password: pw }) as ClickStackValuesInput["clickhouse"])
-            : pulumi.all([password("clickhouse-otelcollector-password"), password("clickhouse-app-password")]).apply(
-                ([collectorPassword, appPassword]) => ({ kind: "self-hosted", dataSize: (args.clickhouse as { dataSize: string }).dataSize, collectorPassword, appPassword }) as ClickStackValuesInput["clickhouse"]);
+        const target = args.clickhouse;
+        const clickhouse: pulumi.Output<ClickStackValuesInput["clickhouse"]> = target.kind === "managed"
+            ? pulumi.output(target.password).apply((cloudPassword) => ({ ...target, password: cloudPassword }))
+            : pulumi.all([password("clickhouse-otelcollector-password"), password("clickhouse-app-password")])
+                .apply(([collectorPassword, appPassword]) => ({ kind: "self-hosted" as const, dataSize: target.dataSize, collectorPassword, appPassword }));
 
         const connections = new kubernetes.core.v1.Secret(`${name}-hyperdx-connections`, {
             metadata: { name: names.connectionsSecret, namespace: this.namespace },
