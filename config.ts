@@ -24,7 +24,14 @@ export interface ManagedClickHouse {
     readonly password: pulumi.Output<string>;
 }
 
+/** Which cluster: the standard `kubernetes:context` / `kubernetes:kubeconfig` keys, else the current kube context. */
+export interface ClusterConfig {
+    readonly context?: string;
+    readonly kubeconfig?: string;
+}
+
 export interface StackConfig {
+    readonly cluster: ClusterConfig;
     readonly namespace: string;
     readonly mode: Mode;
     readonly releaseName: string;
@@ -197,12 +204,12 @@ export class StackConfigError extends Error {
  * Validates raw stack config (key → value as Pulumi hands it over, without the project prefix) and
  * returns the typed config. Pure apart from wrapping secrets in `pulumi.secret`.
  */
-export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+export function parseStackConfig(raw: Record<string, unknown>, cluster: ClusterConfig = {}): StackConfig {
     const result = rawSchema.safeParse(withoutUnsetValues(raw));
     if (!result.success) {
         throw new StackConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
     }
-    return Object.freeze(toStackConfig(result.data));
+    return Object.freeze({ cluster: Object.freeze({ ...cluster }), ...toStackConfig(result.data) });
 }
 
 function withoutUnsetValues(raw: Record<string, unknown>): Record<string, unknown> {
@@ -219,7 +226,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
     return `${key} ${issue.message} (given: ${shown})`;
 }
 
-function toStackConfig(c: RawConfig): StackConfig {
+function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
     const managedClickHouse = c.mode === "managed"
         ? { url: c.clickhouseUrl!, user: c.clickhouseUser, password: pulumi.secret(c.clickhousePassword!) }
         : undefined;
@@ -272,7 +279,13 @@ function parseJsonOrKeep(value: string): unknown {
     }
 }
 
+/** The pulumi-kubernetes keys that pick the cluster; an explicit provider does not read them by itself. */
+export function readClusterConfig(all: Record<string, string> = pulumi.runtime.allConfig()): ClusterConfig {
+    const value = (key: string) => (all[key] === undefined || all[key] === "" ? undefined : all[key]);
+    return { context: value("kubernetes:context"), kubeconfig: value("kubernetes:kubeconfig") };
+}
+
 /** The stack's configuration; throws StackConfigError before any resource exists. */
 export function loadConfig(): StackConfig {
-    return parseStackConfig(readRawConfig());
+    return parseStackConfig(readRawConfig(), readClusterConfig());
 }

@@ -11,8 +11,8 @@ export = async () => {
     const config = loadConfig();
     const demoManifest = config.demo.enabled ? await loadDemoManifest(config.demo.source) : undefined;
 
-    // The cluster of the current kube context (or the `kubernetes:context` / `kubernetes:kubeconfig` config).
-    const provider = new kubernetes.Provider("cluster", {});
+    // `kubernetes:context` / `kubernetes:kubeconfig` when set, else the current kube context.
+    const provider = new kubernetes.Provider("cluster", { ...config.cluster });
 
     const keepData = { protect: config.protectData, retainOnDelete: config.protectData };
     const namespace = new kubernetes.core.v1.Namespace("namespace", {

@@ -41,6 +41,9 @@ export function containersOf(type: string, props: Props): Container[] {
     return [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
 }
 
+/** The Kind in a type token: `kubernetes:apps/v1:Deployment` → `Deployment`. */
+export const kindOf = (type: string): string => type.split(":")[2] ?? type;
+
 /** `namespace/name` of a Kubernetes object (or its name alone when cluster-scoped or unset). */
 export function objectName(args: Pick<ResourceValidationArgs, "props" | "name">): string {
     const metadata = args.props.metadata ?? {};

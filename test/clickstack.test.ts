@@ -227,6 +227,7 @@ describe.each(["dev", "prod"] as const)("the %s stack under mocks", (stack) => {
 
     it("registers every Kubernetes resource through the one explicit provider", () => {
         expect(run.ofType(T.provider).map((p) => p.name)).toEqual(["cluster"]);
+        expect(run.find(T.provider, "cluster").plain.context).toBeUndefined(); // the current kube context
     });
 });
 
@@ -260,6 +261,13 @@ describe("dev vs prod", () => {
     it("neither stack has an Ingress", () => {
         expect(dev.find(T.chart, "clickstack").plain.values.hyperdx.ingress).toBeUndefined();
         expect(prod.find(T.chart, "clickstack").plain.values.hyperdx.ingress).toBeUndefined();
+    });
+});
+
+describe("the cluster", () => {
+    it("follows the standard kubernetes:context and kubernetes:kubeconfig keys", async () => {
+        const run = await runProgram("dev", {}, [], { "kubernetes:context": "kind-clickstack", "kubernetes:kubeconfig": "/home/me/.kube/other" });
+        expect(run.find(T.provider, "cluster").plain).toMatchObject({ context: "kind-clickstack", kubeconfig: "/home/me/.kube/other" });
     });
 });
 

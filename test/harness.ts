@@ -85,7 +85,9 @@ const nameOfUrn = (urn: string) => urn.split("::").pop() ?? urn;
  * Evaluates index.ts for `stack` in a fresh module registry. Rejects with the program's error
  * (e.g. a config error); `recorded` then still lists what was registered before it.
  */
-export async function runProgram(stack: StackName, overrides: Record<string, unknown> = {}, recorded: Recorded[] = []): Promise<ProgramRun> {
+export async function runProgram(
+    stack: StackName, overrides: Record<string, unknown> = {}, recorded: Recorded[] = [], otherConfig: Record<string, string> = {},
+): Promise<ProgramRun> {
     jest.resetModules();
     // A fresh @pulumi/pulumi per run: its runtime state (mocks, config) is module-global.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -117,7 +119,7 @@ export async function runProgram(stack: StackName, overrides: Record<string, unk
         return register(req, cb);
     };
 
-    const config = stackConfig(stack, overrides);
+    const config = { ...stackConfig(stack, overrides), ...otherConfig };
     const secretKeys = Object.keys(config).filter((k) => /clickhousePassword|ingestionApiKey/.test(k));
     pulumi.runtime.setAllConfig(config, secretKeys);
 

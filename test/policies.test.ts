@@ -121,6 +121,9 @@ describe("no-plain-credentials (mandatory)", () => {
         expect(credentialProblem("DB_PASSWORD", "")).toBeUndefined();
         expect(credentialProblem("password_sha256_hex", "4c2ab1a8f9")).toBeUndefined();
         expect(credentialProblem("OTEL_EXPORTER_OTLP_ENDPOINT", "http://my-clickstack-otel-collector:4318")).toBeUndefined();
+        expect(credentialProblem("DB_PASS", "hunter2")).toBe("a value under a credential-like key");
+        expect(credentialProblem("BYPASS_CACHE", "true")).toBeUndefined();
+        expect(credentialProblem("scramCredentialsSecretName", "my-clickstack-mongodb-scram")).toBeUndefined();
     });
 
     it.each<[string, FakeResource, string[]]>([

@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { allowListSchema, containersOf, isAllowed, objectName } from "../kubernetes";
+import { allowListSchema, containersOf, isAllowed, kindOf, objectName } from "../kubernetes";
 
 /** Containers declare what they need and cap their memory, so one cannot starve a node. */
 export const policy: ResourceValidationPolicy = {
@@ -16,7 +16,7 @@ export const policy: ResourceValidationPolicy = {
                 container.resources?.requests?.memory === undefined && "requests.memory",
             ].filter((m): m is string => typeof m === "string");
             if (missing.length > 0) {
-                reportViolation(`${args.type.split(":")[2]} ${objectName(args)}: container ${container.name} has no resources.${missing.join(", resources.")}.`);
+                reportViolation(`${kindOf(args.type)} ${objectName(args)}: container ${container.name} has no resources.${missing.join(", resources.")}.`);
             }
         }
     },

@@ -1,7 +1,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { allowListSchema, containersOf, isAllowed, objectName } from "../kubernetes";
+import { allowListSchema, containersOf, isAllowed, kindOf, objectName } from "../kubernetes";
 
-/** The tag of an image reference, undefined when it has none; a digest counts as pinned. */
+/** Why an image reference is not pinned, or undefined when it is (a digest always is). */
 export function imageProblem(image: string): string | undefined {
     if (image.includes("@sha256:")) return undefined;
     const lastSegment = image.slice(image.lastIndexOf("/") + 1);
@@ -22,7 +22,7 @@ export const policy: ResourceValidationPolicy = {
         if (isAllowed(args)) return;
         for (const container of containersOf(args.type, args.props)) {
             const problem = container.image === undefined ? undefined : imageProblem(container.image);
-            if (problem) reportViolation(`${args.type.split(":")[2]} ${objectName(args)}: container ${container.name} image ${container.image} ${problem}.`);
+            if (problem) reportViolation(`${kindOf(args.type)} ${objectName(args)}: container ${container.name} image ${container.image} ${problem}.`);
         }
     },
 };

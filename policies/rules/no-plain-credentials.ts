@@ -1,8 +1,8 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { allowListSchema, containersOf, isAllowed, objectName, Props, TYPES } from "../kubernetes";
+import { allowListSchema, containersOf, isAllowed, kindOf, objectName, Props, TYPES } from "../kubernetes";
 
 /** Keys that name a credential. */
-const CREDENTIAL_KEY = /(pass(word|wd)?|secret|token|api_?key|private_?key|credential)/i;
+const CREDENTIAL_KEY = /(password|passwd|(^|[_.-])pass($|[_.-])|secret|token|api_?key|private_?key|credential)/i;
 /** Keys that name where a credential is, or its hash, not the credential itself. */
 const NOT_A_CREDENTIAL_KEY = /(name|ref|refs|hash|hex|sha\d*|file|path)$/i;
 const PASSWORD_KEY = /pass(word|wd)/i;
@@ -39,8 +39,6 @@ function passwordFields(node: unknown, path: string): string[] {
         return passwordFields(value, here);
     });
 }
-
-const kindOf = (type: string) => type.split(":")[2] ?? type;
 
 /** Credentials belong in Secrets (or as hashes), never in ConfigMaps, env values or custom resources. */
 export const policy: ResourceValidationPolicy = {

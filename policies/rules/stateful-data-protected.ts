@@ -1,5 +1,5 @@
 import { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
-import { isAllowed, TYPES } from "../kubernetes";
+import { isAllowed, kindOf, TYPES } from "../kubernetes";
 
 /** Types that hold data: StatefulSets, volume claims and the operators' database resources. */
 const STATEFUL_TYPES = new Set<string>([
@@ -34,7 +34,7 @@ export const policy: ResourceValidationPolicy = {
         if (!productionStacks.includes(stackOfUrn(args.urn)) || isAllowed(args)) return;
         const holdsData = STATEFUL_TYPES.has(args.type) || (args.type === TYPES.helmChart && statefulCharts.includes(args.name));
         if (holdsData && !args.opts.protect) {
-            reportViolation(`${args.type.split(":")[2]} ${args.name} holds data in production stack ${stackOfUrn(args.urn)} but is not protected; set protect (the program does so with protectData: true).`);
+            reportViolation(`${kindOf(args.type)} ${args.name} holds data in production stack ${stackOfUrn(args.urn)} but is not protected; set protect (the program does so with protectData: true).`);
         }
     },
 };
