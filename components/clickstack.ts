@@ -5,7 +5,7 @@ import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { loadValuesFile } from "./values-file";
+import { loadValuesFile, loadValuesObject, mergeValues } from "./values-file";
 
 const CLICKSTACK_REPO = "https://clickhouse.github.io/ClickStack-helm-charts";
 
@@ -19,6 +19,7 @@ export const COLLECTOR_OTLP_HTTP_PORT = 4318;
 const CLICKHOUSE_HTTP_PORT = 8123;
 const MONGODB_VOLUME_SIZE = "10Gi";
 
+const VALUES_FILE = path.join(__dirname, "values", "clickstack.yaml");
 const SOURCES_FILE = path.join(__dirname, "values", "hyperdx-sources.yaml");
 const CONNECTIONS_KEY = "connections.json";
 const SOURCES_KEY = "sources.json";
@@ -94,7 +95,8 @@ export interface ClickStackValuesInput {
 const sha256Hex = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 
 /**
- * Values for the clickstack chart. Every key exists in the chart's values.yaml at 3.0.2. No
+ * Values for the clickstack chart: components/values/clickstack.yaml with what the program computes
+ * merged on top. Every key exists in the chart's values.yaml at 3.0.2. No
  * credential lands in a ConfigMap, a plain env value or a custom resource:
  * - MONGO_URI moves from `hyperdx.config` (ConfigMap) to `hyperdx.secrets` (Secret); `null` removes
  *   the ConfigMap default;
@@ -102,7 +104,7 @@ const sha256Hex = (text: string) => crypto.createHash("sha256").update(text).dig
  *   DEFAULT_CONNECTIONS env value the chart would render with the password inline;
  * - the ClickHouseCluster users carry `password_sha256_hex` instead of the clear-text password.
  */
-export function buildClickStackValues(input: ClickStackValuesInput): Record<string, unknown> {
+export function buildClickStackValues(input: ClickStackValuesInput, file: string = VALUES_FILE): Record<string, unknown> {
     const names = clickstackNames(input.releaseName, input.namespace);
     const ch = input.clickhouse;
     const config: Record<string, unknown> = {
@@ -162,7 +164,7 @@ export function buildClickStackValues(input: ClickStackValuesInput): Record<stri
             },
         };
     }
-    return values;
+    return mergeValues(loadValuesObject(file), values);
 }
 
 function hyperdxIngressValues(ingress: HyperdxIngress, service: string) {

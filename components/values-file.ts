@@ -27,3 +27,18 @@ export function loadValuesObject(path: string): Record<string, unknown> {
     }
     return parsed as Record<string, unknown>;
 }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/**
+ * Merges Helm values the way Helm merges a values file over chart defaults: maps merge key by key,
+ * anything else (lists, scalars, null) in `override` replaces what `base` has. Returns a new object.
+ */
+export function mergeValues(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+    const merged: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        const current = merged[key];
+        merged[key] = isPlainObject(current) && isPlainObject(value) ? mergeValues(current, value) : value;
+    }
+    return merged;
+}

@@ -13,6 +13,7 @@ const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex"
 const CHART_KEYS = [
     "hyperdx.config.*",
     "hyperdx.secrets.*",
+    "hyperdx.deployment.resources.*",
     "hyperdx.deployment.useExistingConfigSecret",
     "hyperdx.deployment.existingConfigSecret",
     "hyperdx.deployment.existingConfigConnectionsKey",
@@ -24,6 +25,7 @@ const CHART_KEYS = [
     "clickhouse.enabled",
     "clickhouse.keeper.spec.*",
     "clickhouse.cluster.spec.*",
+    "otel-collector.resources.*", // the opentelemetry-collector subchart's own `resources`
 ];
 
 /** Leaf paths of a values object, stopping at arrays. */
@@ -110,6 +112,14 @@ describe("clickstack values", () => {
             },
         });
         expect(values.hyperdx.config.FRONTEND_URL).toBe("https://hyperdx.example.com");
+    });
+
+    it("sizes HyperDX and the gateway collector (components/values/clickstack.yaml), under what the program computes", () => {
+        const values = buildClickStackValues(selfHosted) as Values;
+        for (const resources of [values.hyperdx.deployment.resources, values["otel-collector"].resources]) {
+            expect(resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } });
+        }
+        expect(values.hyperdx.deployment.useExistingConfigSecret).toBe(true); // merged, not replaced
     });
 
     it("no ingress unless configured", () => {
