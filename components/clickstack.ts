@@ -17,7 +17,8 @@ export const CLICKSTACK_CHART = { repo: CLICKSTACK_REPO, chart: "clickstack", ve
 export const HYPERDX_APP_PORT = 3000;
 export const COLLECTOR_OTLP_HTTP_PORT = 4318;
 const CLICKHOUSE_HTTP_PORT = 8123;
-const MONGODB_VOLUME_SIZE = "10Gi";
+/** The MongoDB operator's volume claim names and the sizes we give them when a storage class is set. */
+const MONGODB_VOLUMES = { "data-volume": "10Gi", "logs-volume": "2Gi" } as const;
 
 const VALUES_FILE = path.join(__dirname, "values", "clickstack.yaml");
 const SOURCES_FILE = path.join(__dirname, "values", "hyperdx-sources.yaml");
@@ -190,13 +191,9 @@ function hyperdxIngressValues(ingress: HyperdxIngress, service: string) {
 
 function mongodbVolumes(storageClass: string) {
     // The MongoDB operator merges these by name into its StatefulSet (docs/UPGRADE.md of the chart).
-    return ["data-volume", "logs-volume"].map((name) => ({
+    return Object.entries(MONGODB_VOLUMES).map(([name, size]) => ({
         metadata: { name },
-        spec: {
-            accessModes: ["ReadWriteOnce"],
-            storageClassName: storageClass,
-            resources: { requests: { storage: name === "data-volume" ? MONGODB_VOLUME_SIZE : "2Gi" } },
-        },
+        spec: { accessModes: ["ReadWriteOnce"], storageClassName: storageClass, resources: { requests: { storage: size } } },
     }));
 }
 
