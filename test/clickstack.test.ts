@@ -237,6 +237,11 @@ describe.each(["dev", "prod"] as const)("the %s stack under mocks", (stack) => {
 
     it("registers every Kubernetes resource through the one explicit provider", () => {
         expect(run.ofType(T.provider).map((p) => p.name)).toEqual(["cluster"]);
+        const kubernetesResources = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+        expect(kubernetesResources.length).toBeGreaterThanOrEqual(6);
+        for (const r of kubernetesResources) {
+            expect([r.name, r.provider]).toEqual([r.name, `urn:pulumi:${stack}::clickstack-k8s::pulumi:providers:kubernetes::cluster::cluster-id`]);
+        }
         expect(run.find(T.provider, "cluster").plain.context).toBeUndefined(); // the current kube context
     });
 });

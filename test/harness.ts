@@ -29,6 +29,8 @@ export interface Recorded {
     /** Inputs with secrets unwrapped. */
     readonly plain: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     readonly custom: boolean;
+    /** The provider reference (`<provider URN>::<id>`), or the providers map of a remote component. */
+    readonly provider: string;
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
     /** Names of the resources this one depends on. */
@@ -111,6 +113,7 @@ export async function runProgram(
             inputs,
             plain: reveal(inputs),
             custom: req.getCustom(),
+            provider: req.getProvider() || [...req.getProvidersMap().entries()].map(([pkg, ref]) => `${pkg}=${ref}`).join(","),
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             dependencies: req.getDependenciesList().map(nameOfUrn),
@@ -142,6 +145,7 @@ export async function runProgram(
 interface RegisterRequest {
     getType(): string; getName(): string; getObject(): unknown; getCustom(): boolean; getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined; getDependenciesList(): string[]; getParent(): string;
+    getProvider(): string; getProvidersMap(): { entries(): Iterable<[string, string]> };
 }
 
 /** Resolves an Output's value (undefined while unknown). */
