@@ -242,10 +242,10 @@ export class ClickStack extends pulumi.ComponentResource {
     public readonly uiUrl: pulumi.Output<string>;
 
     constructor(name: string, args: ClickStackArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("clickstack:clickstack:ClickStack", name, {}, opts);
         if (args.clickhouse.kind === "managed" && args.ingress) {
             throw new Error("ClickStack: an ingress is not allowed with managed ClickHouse (the in-cluster HyperDX must not be exposed)");
         }
+        super("clickstack:clickstack:ClickStack", name, {}, opts);
         this.releaseName = args.releaseName ?? "my-clickstack";
         this.namespace = pulumi.output(args.namespace);
         const names = this.namespace.apply((ns) => clickstackNames(this.releaseName, ns));

@@ -279,6 +279,28 @@ describe("dev vs prod", () => {
     });
 });
 
+describe("the ClickStack component used on its own", () => {
+    it("refuses an ingress with managed ClickHouse, before registering anything", async () => {
+        jest.resetModules();
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+        const registered: string[] = [];
+        await pulumi.runtime.setMocks({
+            newResource: (args) => { registered.push(args.name); return { id: args.name, state: args.inputs }; },
+            call: (args) => args.inputs,
+        }, "clickstack-k8s", "dev");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { ClickStack } = require("../components/clickstack") as typeof import("../components/clickstack");
+        expect(() => new ClickStack("clickstack", {
+            namespace: "otel-demo",
+            clickhouse: managed.clickhouse as never,
+            ingress: { host: "hyperdx.example.com", tlsSecretName: "tls" },
+        })).toThrow("ClickStack: an ingress is not allowed with managed ClickHouse (the in-cluster HyperDX must not be exposed)");
+        await new Promise((r) => setTimeout(r, 50));
+        expect(registered).toEqual([]);
+    });
+});
+
 describe("the cluster", () => {
     it("follows the standard kubernetes:context and kubernetes:kubeconfig keys", async () => {
         const run = await runProgram("dev", {}, [], { "kubernetes:context": "kind-clickstack", "kubernetes:kubeconfig": "/home/me/.kube/other" });
