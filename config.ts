@@ -27,7 +27,8 @@ export interface ManagedClickHouse {
 /** Which cluster: the standard `kubernetes:context` / `kubernetes:kubeconfig` keys, else the current kube context. */
 export interface ClusterConfig {
     readonly context?: string;
-    readonly kubeconfig?: string;
+    /** A Pulumi secret: the provider does not mark this input secret by itself, so the state would hold it in clear. */
+    readonly kubeconfig?: pulumi.Output<string>;
 }
 
 export interface StackConfig {
@@ -79,8 +80,12 @@ export const DEFAULTS = {
 const UNSET_STRINGS = ["clickhouseUrl", "clickhousePassword", "ingestionApiKey"];
 const UNSET_OBJECTS = ["ingress"];
 
-/** Keys whose values are secrets: never echoed in an error message. */
-const SECRET_KEYS = new Set(["clickhousePassword", "ingestionApiKey"]);
+/**
+ * Keys whose values are secrets: never echoed in an error message, and refused when the stack holds
+ * them in plain text. Pulumi.yaml cannot declare them `secret: true` next to a default (the CLI
+ * then refuses every stack that leaves them unset, pulumi/pulumi#21865), so the program checks.
+ */
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey"]);
 /** Keys whose stack-config value is structured YAML (an object). */
 const OBJECT_KEYS = new Set(["ingress", "collectors", "demo", "chartVersions"]);
 
@@ -204,11 +209,16 @@ export class StackConfigError extends Error {
  * Validates raw stack config (key → value as Pulumi hands it over, without the project prefix) and
  * returns the typed config. Pure apart from wrapping secrets in `pulumi.secret`.
  */
-export function parseStackConfig(raw: Record<string, unknown>, cluster: ClusterConfig = {}): StackConfig {
-    const result = rawSchema.safeParse(withoutUnsetValues(raw));
-    if (!result.success) {
-        throw new StackConfigError(result.error.issues.map((issue) => describeIssue(issue, raw)));
-    }
+export function parseStackConfig(
+    raw: Record<string, unknown>, cluster: ClusterConfig = {}, encryptedKeys?: ReadonlySet<string>,
+): StackConfig {
+    const set = withoutUnsetValues(raw);
+    const plaintext = encryptedKeys === undefined ? [] : [...SECRET_KEYS]
+        .filter((key) => set[key] !== undefined && !encryptedKeys.has(`${PROJECT}:${key}`))
+        .map((key) => `${key} is stored in plain text in the stack config; it is a secret: set it again with \`pulumi config set --secret ${key} <value>\` (given: [secret])`);
+    const result = rawSchema.safeParse(set);
+    const problems = [...plaintext, ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, raw)))];
+    if (!result.success || problems.length > 0) throw new StackConfigError(problems);
     return Object.freeze({ cluster: Object.freeze({ ...cluster }), ...toStackConfig(result.data) });
 }
 
@@ -282,10 +292,25 @@ function parseJsonOrKeep(value: string): unknown {
 /** The pulumi-kubernetes keys that pick the cluster; an explicit provider does not read them by itself. */
 export function readClusterConfig(all: Record<string, string> = pulumi.runtime.allConfig()): ClusterConfig {
     const value = (key: string) => (all[key] === undefined || all[key] === "" ? undefined : all[key]);
-    return { context: value("kubernetes:context"), kubeconfig: value("kubernetes:kubeconfig") };
+    const kubeconfig = value("kubernetes:kubeconfig");
+    return { context: value("kubernetes:context"), kubeconfig: kubeconfig === undefined ? undefined : pulumi.secret(kubeconfig) };
+}
+
+/**
+ * The config keys the stack holds encrypted (`<project>:<key>`), or undefined when no language host
+ * said. The Node language host always sets PULUMI_CONFIG_SECRET_KEYS (a JSON list, "[]" for none)
+ * for the program it starts (pulumi/pulumi sdk/nodejs/cmd/pulumi-language-nodejs, constructConfigSecretKeys);
+ * every Pulumi SDK reads this variable, so it stays as long as old SDKs must run under new CLIs.
+ * The Node SDK's own reader (`runtime.isConfigSecret`) is marked internal and not in its typings.
+ */
+export function readEncryptedKeys(env: NodeJS.ProcessEnv = process.env): ReadonlySet<string> | undefined {
+    const listed = env.PULUMI_CONFIG_SECRET_KEYS;
+    if (listed === undefined || listed === "") return undefined;
+    const keys: unknown = JSON.parse(listed);
+    return new Set(Array.isArray(keys) ? keys.filter((k): k is string => typeof k === "string") : []);
 }
 
 /** The stack's configuration; throws StackConfigError before any resource exists. */
 export function loadConfig(): StackConfig {
-    return parseStackConfig(readRawConfig(), readClusterConfig());
+    return parseStackConfig(readRawConfig(), readClusterConfig(), readEncryptedKeys());
 }

@@ -12,7 +12,7 @@ export = async () => {
     const demoManifest = config.demo.enabled ? await loadDemoManifest(config.demo.source) : undefined;
 
     // `kubernetes:context` / `kubernetes:kubeconfig` when set, else the current kube context.
-    const provider = new kubernetes.Provider("cluster", { ...config.cluster });
+    const provider = new kubernetes.Provider("cluster", { context: config.cluster.context, kubeconfig: config.cluster.kubeconfig });
 
     const keepData = { protect: config.protectData, retainOnDelete: config.protectData };
     const namespace = new kubernetes.core.v1.Namespace("namespace", {
@@ -63,7 +63,8 @@ export = async () => {
         hyperdxPortForward: clickstack.portForwardCommand,
         hyperdxUrl: clickstack.uiUrl,
         kubernetesDashboardUrl: clickstack.uiUrl.apply((url) => `${url}/kubernetes`),
-        nextSteps: ingestion.nextSteps,
-        demoPortForward: demo?.portForwardCommand,
+        // Only outputs that have a value: the CLI warns about every undefined one.
+        ...(ingestion.nextSteps ? { nextSteps: ingestion.nextSteps } : {}),
+        ...(demo ? { demoPortForward: demo.portForwardCommand } : {}),
     };
 };

@@ -60,7 +60,7 @@ export class Ingestion extends pulumi.ComponentResource implements IngestionRefs
     /** The endpoint as stored in the ConfigMap. */
     public readonly collectorEndpoint: pulumi.Output<string>;
     /** Instructions while no key is configured; undefined once it is. */
-    public readonly nextSteps: pulumi.Output<string | undefined>;
+    public readonly nextSteps?: pulumi.Output<string>;
     /** The Secret, created only once a key is configured. */
     public readonly secret?: kubernetes.core.v1.Secret;
     public readonly configMap: kubernetes.core.v1.ConfigMap;
@@ -90,7 +90,7 @@ export class Ingestion extends pulumi.ComponentResource implements IngestionRefs
             : pulumi.unsecret(pulumi.output(args.apiKey).apply(apiKeyChecksum));
         this.nextSteps = args.apiKey === undefined
             ? pulumi.all([args.portForwardCommand, args.uiUrl]).apply(([cmd, url]) => nextStepsWithoutKey(cmd, url, pulumi.getStack()))
-            : pulumi.output(undefined);
+            : undefined;
 
         this.registerOutputs({
             secretName: this.secretName,

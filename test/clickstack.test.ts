@@ -304,7 +304,15 @@ describe("the ClickStack component used on its own", () => {
 describe("the cluster", () => {
     it("follows the standard kubernetes:context and kubernetes:kubeconfig keys", async () => {
         const run = await runProgram("dev", {}, [], { "kubernetes:context": "kind-clickstack", "kubernetes:kubeconfig": "/home/me/.kube/other" });
-        expect(run.find(T.provider, "cluster").plain).toMatchObject({ context: "kind-clickstack", kubeconfig: "/home/me/.kube/other" });
+        const provider = run.find(T.provider, "cluster");
+        expect(provider.plain).toMatchObject({ context: "kind-clickstack", kubeconfig: "/home/me/.kube/other" });
+        // The provider does not mark kubeconfig secret itself: without the wrap the state holds it in clear.
+        expect(isSecret(provider.inputs.kubeconfig)).toBe(true);
+    });
+
+    it("passes no kubeconfig when none is configured (the current kube context)", async () => {
+        const run = await runProgram("dev");
+        expect(run.find(T.provider, "cluster").plain.kubeconfig).toBeUndefined();
     });
 });
 

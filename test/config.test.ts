@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, DEFAULTS, parseStackConfig, readRawConfig, StackConfigError } from "../config";
+import { CONFIG_KEYS, DEFAULTS, parseStackConfig, PROJECT, readEncryptedKeys, readRawConfig, StackConfigError } from "../config";
 import { PINNED_DEMO_MANIFEST } from "../components/otel-demo";
 import { projectDefaults, Recorded, ROOT, runProgram, stackConfig } from "./harness";
 
@@ -68,6 +68,26 @@ describe("stack config: bad values fail with the key, the value given and what i
         expect(config.protectData).toBe(true);
         expect(config.storageClass).toBe("fast-ssd");
         expect(config.demo.enabled).toBe(false); // follows protectData unless set
+    });
+});
+
+describe("secret keys must be encrypted in the stack", () => {
+    const key = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
+    it("accepts them when the language host lists them as secret", () => {
+        const config = parseStackConfig({ ingestionApiKey: key }, {}, new Set([`${PROJECT}:ingestionApiKey`]));
+        expect(config.ingestionApiKey).toBeDefined();
+    });
+    it("refuses them in plain text, with the command that fixes it", () => {
+        expect(() => parseStackConfig({ ingestionApiKey: key }, {}, new Set())).toThrow(/ingestionApiKey is stored in plain text .*pulumi config set --secret ingestionApiKey <value>/);
+    });
+    it("does not mind the empty default (not set)", () => {
+        expect(() => parseStackConfig({ ingestionApiKey: "", clickhousePassword: "" }, {}, new Set())).not.toThrow();
+    });
+    it("reads the secret keys from PULUMI_CONFIG_SECRET_KEYS, as the Node language host sets it", () => {
+        expect(readEncryptedKeys({ PULUMI_CONFIG_SECRET_KEYS: '["clickstack-k8s:ingestionApiKey"]' })).toEqual(new Set(["clickstack-k8s:ingestionApiKey"]));
+        expect(readEncryptedKeys({ PULUMI_CONFIG_SECRET_KEYS: "[]" })).toEqual(new Set());
+        // No language host said anything (e.g. a program run outside the CLI): no refusal on a guess.
+        expect(readEncryptedKeys({})).toBeUndefined();
     });
 });
 
@@ -139,8 +159,34 @@ describe("stack config errors stop the program before any resource is registered
         expect(recorded).toEqual([]);
     });
 
+    it.each([
+        ["prod", "clickhousePassword", {}],
+        ["dev", "ingestionApiKey", { ingestionApiKey: "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f" }],
+    ] as const)("%s with %s set without --secret", async (stack, key, overrides) => {
+        const recorded: Recorded[] = [];
+        const run = runProgram(stack, overrides, recorded, {}, { plaintext: [key] });
+        await expect(run).rejects.toThrow(`${key} is stored in plain text in the stack config; it is a secret: set it again with \`pulumi config set --secret ${key} <value>\` (given: [secret])`);
+        await expect(run).rejects.not.toThrow(/test-cloud-password|3f1c2b9e/);
+        expect(recorded).toEqual([]);
+    });
+
     it("the harness hands the program what the CLI would (sanity check of the test setup)", () => {
         expect(stackConfig("prod")["clickstack-k8s:mode"]).toBe("managed");
         expect(stackConfig("dev")["clickstack-k8s:namespace"]).toBe("otel-demo");
+    });
+});
+
+describe("stack outputs", () => {
+    it.each(["dev", "prod"] as const)("%s: no output is undefined (the CLI warns about each one)", async (stack) => {
+        const run = await runProgram(stack);
+        const undefinedOutputs = Object.entries(run.outputs).filter(([, v]) => v === undefined).map(([k]) => k);
+        expect(undefinedOutputs).toEqual([]);
+        expect(Object.keys(run.outputs).length).toBeGreaterThan(5);
+    });
+});
+
+describe("the test runtime", () => {
+    it("runs on Node 22 or newer, as @pulumi/pulumi requires (package.json puts node@22 first on npm test's PATH)", () => {
+        expect(Number(process.versions.node.split(".")[0])).toBeGreaterThanOrEqual(22);
     });
 });

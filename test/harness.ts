@@ -3,6 +3,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
+import * as pulumi from "@pulumi/pulumi";
+import program from "../index";
 
 export const ROOT = path.join(__dirname, "..");
 export const PROJECT = "clickstack-k8s";
@@ -20,6 +22,13 @@ export const TEST_SUBSTITUTES: Record<StackName, Record<string, unknown>> = {
 };
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** Stack config keys a user sets with `pulumi config set --secret`. */
+const SECRET_CONFIG_KEY = /^(clickstack-k8s:clickhousePassword|clickstack-k8s:ingestionApiKey|kubernetes:kubeconfig)$/;
+
+export interface RunOptions {
+    /** Secret keys (without the project prefix) the stack holds in plain text, as after `pulumi config set` without `--secret`. */
+    readonly plaintext?: readonly string[];
+}
 
 export interface Recorded {
     readonly type: string;
@@ -89,11 +98,10 @@ const nameOfUrn = (urn: string) => urn.split("::").pop() ?? urn;
  */
 export async function runProgram(
     stack: StackName, overrides: Record<string, unknown> = {}, recorded: Recorded[] = [], otherConfig: Record<string, string> = {},
+    options: RunOptions = {},
 ): Promise<ProgramRun> {
-    jest.resetModules();
-    // A fresh @pulumi/pulumi per run: its runtime state (mocks, config) is module-global.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    // setMocks replaces the monitor and the stack settings, and setAllConfig the config, so runs in
+    // one test file share the loaded modules (re-loading @pulumi/pulumi per run tripled the suite's time).
     await pulumi.runtime.setMocks({
         newResource: (args) => ({
             id: `${args.name}-id`,
@@ -123,11 +131,13 @@ export async function runProgram(
     };
 
     const config = { ...stackConfig(stack, overrides), ...otherConfig };
-    const secretKeys = Object.keys(config).filter((k) => /clickhousePassword|ingestionApiKey/.test(k));
-    pulumi.runtime.setAllConfig(config, secretKeys);
+    // What the language host passes: the keys the stack holds encrypted. Secret keys count as set
+    // with `--secret` unless the test says they were set in plain text.
+    const plaintext = new Set((options.plaintext ?? []).map((k) => `${PROJECT}:${k}`));
+    const encrypted = Object.keys(config).filter((k) => SECRET_CONFIG_KEY.test(k) && !plaintext.has(k) && config[k] !== "");
+    pulumi.runtime.setAllConfig(config, encrypted);
+    process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(encrypted);
 
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const program = require("../index") as () => Promise<Record<string, unknown>>;
     const exported = await program();
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) {
