@@ -166,9 +166,11 @@ export function promiseOf<T>(output: { apply<U>(f: (t: T) => U): unknown }): Pro
 /** Waits until no new registration has arrived for a few event-loop turns. */
 async function settle(recorded: readonly Recorded[]): Promise<void> {
     let seen = -1;
-    while (seen !== recorded.length) {
+    let quietTurns = 0;
+    while (quietTurns < 3) {
+        quietTurns = seen === recorded.length ? quietTurns + 1 : 0;
         seen = recorded.length;
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 10));
     }
 }
 
