@@ -96,9 +96,25 @@ const nameOfUrn = (urn: string) => urn.split("::").pop() ?? urn;
  * Evaluates index.ts for `stack` in a fresh module registry. Rejects with the program's error
  * (e.g. a config error); `recorded` then still lists what was registered before it.
  */
-export async function runProgram(
-    stack: StackName, overrides: Record<string, unknown> = {}, recorded: Recorded[] = [], otherConfig: Record<string, string> = {},
+export function runProgram(
+    stack: StackName, overrides: Record<string, unknown> = {}, recorded?: Recorded[], otherConfig: Record<string, string> = {},
     options: RunOptions = {},
+): Promise<ProgramRun> {
+    // Runs are deterministic: a test file that asks for the same stack and config twice shares one
+    // run, unless it passes its own `recorded` list to watch registrations (error cases).
+    if (recorded !== undefined) return evaluate(stack, overrides, recorded, otherConfig, options);
+    const key = JSON.stringify([stack, overrides, otherConfig, options]);
+    let run = runs.get(key);
+    if (run === undefined) {
+        run = evaluate(stack, overrides, [], otherConfig, options);
+        runs.set(key, run);
+    }
+    return run;
+}
+const runs = new Map<string, Promise<ProgramRun>>();
+
+async function evaluate(
+    stack: StackName, overrides: Record<string, unknown>, recorded: Recorded[], otherConfig: Record<string, string>, options: RunOptions,
 ): Promise<ProgramRun> {
     // setMocks replaces the monitor and the stack settings, and setAllConfig the config, so runs in
     // one test file share the loaded modules (re-loading @pulumi/pulumi per run tripled the suite's time).
