@@ -51,6 +51,11 @@ export interface StackConfig {
     /** The HyperDX ingestion API key; undefined until the first user has registered. */
     readonly ingestionApiKey?: pulumi.Output<string>;
     readonly collectors: { readonly enabled: boolean; readonly imageTag: string };
+    /**
+     * The HyperDX bootstrap Job: registers the admin and fills the ingestion Secret. Off when
+     * `ingestionApiKey` is set (the key then comes from config, as before).
+     */
+    readonly bootstrap: { readonly enabled: boolean; readonly adminEmail: string; readonly rotation: number };
     readonly demo: { readonly enabled: boolean; readonly source: DemoManifestSource };
 }
 
@@ -71,6 +76,7 @@ export const DEFAULTS = {
     ingestionApiKey: "",
     protectData: false,
     ingress: {},
+    bootstrap: {},
     collectors: {},
     demo: {},
     chartVersions: {},
@@ -87,7 +93,7 @@ const UNSET_OBJECTS = ["ingress"];
  */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey"]);
 /** Keys whose stack-config value is structured YAML (an object). */
-const OBJECT_KEYS = new Set(["ingress", "collectors", "demo", "chartVersions"]);
+const OBJECT_KEYS = new Set(["ingress", "bootstrap", "collectors", "demo", "chartVersions"]);
 
 // DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -137,6 +143,12 @@ const rawSchema = z.strictObject({
         const problem = apiKeyProblem(key);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
     }).optional(),
+    bootstrap: z.strictObject({
+        enabled: booleanish.default(true),
+        adminEmail: z.email({ error: "must be an email address such as admin@example.com" }).optional(),
+        rotation: z.union([z.number(), z.string().regex(/^[0-9]+$/).transform(Number)], { error: "must be a whole number (0, 1, 2, …)" })
+            .pipe(z.number().int("must be a whole number (0, 1, 2, …)").min(0, "must be 0 or more")).default(0),
+    }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: enabled, adminEmail, rotation` : "must be an object with enabled, adminEmail, rotation" }).default({ enabled: true, rotation: 0 }),
     collectors: z.strictObject({
         enabled: booleanish.default(true),
         imageTag: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be an opentelemetry-collector-contrib release tag such as 0.158.0")
@@ -261,6 +273,11 @@ function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
         chartVersions: c.chartVersions,
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
         collectors: c.collectors,
+        bootstrap: {
+            enabled: c.bootstrap.enabled && c.ingestionApiKey === undefined,
+            adminEmail: c.bootstrap.adminEmail ?? `admin@${c.namespace}.local`,
+            rotation: c.bootstrap.rotation,
+        },
         // The demo is for exploring: on unless the stack holds production data.
         demo: { enabled: c.demo.enabled ?? !c.protectData, source },
     };

@@ -1,8 +1,10 @@
-// clickstack-k8s: config → provider → ClickStack → ingestion wiring → collectors → demo → outputs.
+// clickstack-k8s: config → provider → ClickStack → ingestion wiring → bootstrap → collectors → demo → outputs.
 import * as kubernetes from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { ClickStack } from "./components/clickstack";
 import { KubernetesCollectors } from "./components/collectors";
+import { HyperdxBootstrap } from "./components/bootstrap";
 import { Ingestion } from "./components/ingestion";
 import { loadDemoManifest, OtelDemo } from "./components/otel-demo";
 
@@ -31,29 +33,46 @@ export = async () => {
         chartVersions: config.chartVersions,
     }, { provider });
 
+    // The ConfigMap only names the gateway: it does not wait for ClickStack.
     const ingestion = new Ingestion("ingestion", {
         namespace: namespace.metadata.name,
         collectorEndpoint: clickstack.collectorOtlpHttpEndpoint,
-        apiKey: config.ingestionApiKey,
+        apiKey: config.ingestionApiKey !== undefined ? { from: "config", value: config.ingestionApiKey }
+            : config.bootstrap.enabled ? { from: "bootstrap" } : { from: "none" },
         portForwardCommand: clickstack.portForwardCommand,
         uiUrl: clickstack.uiUrl,
-    }, { provider, dependsOn: [clickstack] });
+    }, { provider });
+
+    // Registers the admin once ClickStack is ready and writes the ingestion key into the Secret.
+    const bootstrap = config.bootstrap.enabled ? new HyperdxBootstrap("bootstrap", {
+        namespace: namespace.metadata.name,
+        releaseName: config.releaseName,
+        hyperdxUrl: clickstack.hyperdxInternalUrl,
+        image: clickstack.hyperdxImage,
+        clickstack: clickstack.chart,
+        ingestion,
+        adminEmail: config.bootstrap.adminEmail,
+        rotation: config.bootstrap.rotation,
+    }, { provider }) : undefined;
+
+    // The key's readers start once the key is there: after the Job, or with the Secret from config.
+    const apiKey = bootstrap?.apiKey ?? ingestion;
 
     if (config.collectors.enabled) {
         new KubernetesCollectors("collectors", {
             namespace: namespace.metadata.name,
-            ingestion,
+            ingestion: apiKey,
             imageTag: config.collectors.imageTag,
             chartVersion: config.chartVersions.otelCollector,
-        }, { provider, dependsOn: [clickstack, ingestion] });
+        }, { provider });
     }
 
     const demo = demoManifest && new OtelDemo("otel-demo", {
         namespace: namespace.metadata.name,
         collectorHost: clickstack.collectorHost,
-        ingestion,
+        ingestion: apiKey,
         manifest: demoManifest,
-    }, { provider, dependsOn: [clickstack, ingestion] });
+    }, { provider });
 
     return {
         namespace: namespace.metadata.name,
@@ -64,6 +83,11 @@ export = async () => {
         hyperdxUrl: clickstack.uiUrl,
         kubernetesDashboardUrl: clickstack.uiUrl.apply((url) => `${url}/kubernetes`),
         // Only outputs that have a value: the CLI warns about every undefined one.
+        ...(bootstrap ? {
+            hyperdxAdminEmail: bootstrap.adminEmail,
+            hyperdxAdminPassword: bootstrap.adminPassword,
+            ingestionApiKeyCommand: pulumi.interpolate`kubectl get secret ${ingestion.secretName} --namespace ${namespace.metadata.name} -o jsonpath='{.data.${ingestion.secretKey}}' | base64 -d`,
+        } : {}),
         ...(ingestion.nextSteps ? { nextSteps: ingestion.nextSteps } : {}),
         ...(demo ? { demoPortForward: demo.portForwardCommand } : {}),
     };

@@ -13,6 +13,13 @@ const CLICKSTACK_REPO = "https://clickhouse.github.io/ClickStack-helm-charts";
 export const OPERATORS_CHART = { repo: CLICKSTACK_REPO, chart: "clickstack-operators", version: "1.1.0" } as const;
 export const CLICKSTACK_CHART = { repo: CLICKSTACK_REPO, chart: "clickstack", version: "3.0.2" } as const;
 
+/**
+ * The HyperDX image the chart runs at CLICKSTACK_CHART.version: `hyperdx.deployment.image.tag`
+ * defaults to the chart's appVersion (templates/hyperdx/deployment.yaml). It has Node 22, so the
+ * bootstrap Job reuses it: no other image to pull or trust.
+ */
+export const HYPERDX_IMAGE = "docker.hyperdx.io/hyperdx/hyperdx:2.30.1";
+
 /** Ports of the chart's Services (charts/clickstack/values.yaml and its otel-collector subchart). */
 export const HYPERDX_APP_PORT = 3000;
 export const COLLECTOR_OTLP_HTTP_PORT = 4318;
@@ -236,6 +243,10 @@ export class ClickStack extends pulumi.ComponentResource {
     /** OTLP/HTTP endpoint of the gateway collector, `http://<service>.<namespace>:4318`. */
     public readonly collectorOtlpHttpEndpoint: pulumi.Output<string>;
     public readonly hyperdxServiceName: pulumi.Output<string>;
+    /** HyperDX inside the cluster, `http://<app service>.<namespace>:3000` (the app proxies /api to the API). */
+    public readonly hyperdxInternalUrl: pulumi.Output<string>;
+    /** The HyperDX image the chart runs. */
+    public readonly hyperdxImage = HYPERDX_IMAGE;
     /** Command that opens the HyperDX UI on http://localhost:3000. */
     public readonly portForwardCommand: pulumi.Output<string>;
     /** Where users open HyperDX: the Ingress URL, or localhost through the port-forward. */
@@ -300,6 +311,7 @@ export class ClickStack extends pulumi.ComponentResource {
         this.collectorHost = names.collectorHost;
         this.collectorOtlpHttpEndpoint = names.collectorOtlpHttpEndpoint;
         this.hyperdxServiceName = names.hyperdxService;
+        this.hyperdxInternalUrl = pulumi.interpolate`http://${names.hyperdxService}.${this.namespace}:${HYPERDX_APP_PORT}`;
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${this.namespace} service/${names.hyperdxService} ${HYPERDX_APP_PORT}:${HYPERDX_APP_PORT}`;
         this.uiUrl = pulumi.output(args.ingress ? `https://${args.ingress.host}` : `http://localhost:${HYPERDX_APP_PORT}`);
 

@@ -65,7 +65,7 @@ export function buildCollectorValues(kind: CollectorKind, computed: CollectorCom
 
 export interface KubernetesCollectorsArgs {
     readonly namespace: pulumi.Input<string>;
-    /** The ingestion Secret and ConfigMap both collectors read. */
+    /** The ingestion Secret and ConfigMap both collectors read; the releases wait for `ingestion.ready`. */
     readonly ingestion: IngestionRefs;
     /** opentelemetry-collector-contrib image tag. @default COLLECTOR_CHART.imageTag */
     readonly imageTag?: string;
@@ -95,7 +95,7 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
             name: COLLECTOR_RELEASES[kind],
             namespace: args.namespace,
             values: computed.apply((c) => buildCollectorValues(kind, c)),
-        }, { parent: this });
+        }, { parent: this, dependsOn: args.ingestion.ready });
         this.deployment = collector("deployment");
         this.daemonset = collector("daemonset");
         this.registerOutputs({});

@@ -38,14 +38,30 @@ export interface IngestionRefs {
     readonly configMapKey: string;
     /** Value for the API_KEY_CHECKSUM_ANNOTATION pod annotation (not secret: a hash). */
     readonly apiKeyChecksum: pulumi.Output<string>;
+    /**
+     * What the readers' workloads wait for, so their pods start with the key: the Secret and
+     * ConfigMap, or the bootstrap Job that fills the Secret. (A component's own `dependsOn` does not
+     * reach its children, so readers put this on the resources they create.)
+     */
+    readonly ready: pulumi.Resource[];
 }
+
+/**
+ * Where the ingestion key comes from: the stack config (Pulumi writes the Secret), the bootstrap Job
+ * (Pulumi creates the Secret empty and leaves its data to the Job), or nowhere yet (no Secret, and
+ * `nextSteps` says how to get a key).
+ */
+export type ApiKeySource =
+    | { readonly from: "config"; readonly value: pulumi.Input<string> }
+    | { readonly from: "bootstrap" }
+    | { readonly from: "none" };
 
 export interface IngestionArgs {
     readonly namespace: pulumi.Input<string>;
     /** The gateway collector's OTLP/HTTP URL, from the ClickStack component. */
     readonly collectorEndpoint: pulumi.Input<string>;
-    /** The HyperDX ingestion key (a Pulumi secret). @default none: no Secret yet, and `nextSteps` says how to get one */
-    readonly apiKey?: pulumi.Input<string>;
+    /** Where the key comes from. */
+    readonly apiKey: ApiKeySource;
     /** Shown in `nextSteps`: how to open HyperDX. */
     readonly portForwardCommand: pulumi.Input<string>;
     readonly uiUrl: pulumi.Input<string>;
@@ -57,11 +73,12 @@ export class Ingestion extends pulumi.ComponentResource implements IngestionRefs
     public readonly configMapName: pulumi.Output<string>;
     public readonly configMapKey = ENDPOINT_CONFIGMAP.key;
     public readonly apiKeyChecksum: pulumi.Output<string>;
+    public readonly ready: pulumi.Resource[];
     /** The endpoint as stored in the ConfigMap. */
     public readonly collectorEndpoint: pulumi.Output<string>;
     /** Instructions while no key is configured; undefined once it is. */
     public readonly nextSteps?: pulumi.Output<string>;
-    /** The Secret, created only once a key is configured. */
+    /** The Secret, created once a key is configured or the bootstrap fills it. */
     public readonly secret?: kubernetes.core.v1.Secret;
     public readonly configMap: kubernetes.core.v1.ConfigMap;
 
@@ -73,22 +90,29 @@ export class Ingestion extends pulumi.ComponentResource implements IngestionRefs
             data: { [ENDPOINT_CONFIGMAP.key]: args.collectorEndpoint },
         }, { parent: this });
 
-        if (args.apiKey !== undefined) {
+        const key = args.apiKey;
+        if (key.from !== "none") {
             this.secret = new kubernetes.core.v1.Secret(`${name}-api-key`, {
                 metadata: { name: API_KEY_SECRET.name, namespace: args.namespace },
                 type: "Opaque",
-                stringData: { [API_KEY_SECRET.key]: pulumi.secret(args.apiKey) },
-            }, { parent: this });
+                ...(key.from === "config" ? { stringData: { [API_KEY_SECRET.key]: pulumi.secret(key.value) } } : {}),
+            }, {
+                parent: this,
+                // The bootstrap Job writes the key; Pulumi must not take it back out on the next update.
+                ...(key.from === "bootstrap" ? { ignoreChanges: ["data", "stringData"] } : {}),
+            });
         }
 
-        this.secretName = pulumi.output(API_KEY_SECRET.name);
+        this.secretName = this.secret ? this.secret.metadata.name : pulumi.output(API_KEY_SECRET.name);
         this.configMapName = this.configMap.metadata.name;
+        this.ready = this.secret ? [this.configMap, this.secret] : [this.configMap];
         this.collectorEndpoint = pulumi.output(args.collectorEndpoint);
         // The hash is derived from a secret but is not one; unsecret it so pod diffs stay readable.
-        this.apiKeyChecksum = args.apiKey === undefined
-            ? pulumi.output(apiKeyChecksum(undefined))
-            : pulumi.unsecret(pulumi.output(args.apiKey).apply(apiKeyChecksum));
-        this.nextSteps = args.apiKey === undefined
+        // With the bootstrap, the consumers follow the Job instead (HyperdxBootstrap.apiKey).
+        this.apiKeyChecksum = key.from === "config"
+            ? pulumi.unsecret(pulumi.output(key.value).apply(apiKeyChecksum))
+            : pulumi.output(apiKeyChecksum(undefined));
+        this.nextSteps = key.from === "none"
             ? pulumi.all([args.portForwardCommand, args.uiUrl]).apply(([cmd, url]) => nextStepsWithoutKey(cmd, url, pulumi.getStack()))
             : undefined;
 

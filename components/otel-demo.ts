@@ -177,7 +177,7 @@ export interface OtelDemoArgs {
     readonly namespace: pulumi.Input<string>;
     /** The ClickStack gateway collector host (`<service>.<namespace>`), from the ClickStack component. */
     readonly collectorHost: pulumi.Input<string>;
-    /** The ingestion Secret (HYPERDX_API_KEY) and key checksum. */
+    /** The ingestion Secret (HYPERDX_API_KEY) and key checksum; the objects wait for `ingestion.ready`. */
     readonly ingestion: IngestionRefs;
     /** The upstream manifest's objects, from loadDemoManifest. */
     readonly manifest: readonly KubeObject[];
@@ -197,7 +197,7 @@ export class OtelDemo extends pulumi.ComponentResource {
                 apiKeySecret: { name: secretName, key: args.ingestion.secretKey },
                 apiKeyChecksum,
             }));
-        this.objects = new kubernetes.yaml.v2.ConfigGroup(name, { objs }, { parent: this });
+        this.objects = new kubernetes.yaml.v2.ConfigGroup(name, { objs }, { parent: this, dependsOn: args.ingestion.ready });
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${args.namespace} service/${FRONTEND_PROXY.service} ${FRONTEND_PROXY.port}:${FRONTEND_PROXY.port}`;
         this.registerOutputs({ portForwardCommand: this.portForwardCommand });
     }

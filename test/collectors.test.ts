@@ -147,17 +147,24 @@ describe.each(["dev", "prod"] as const)("collectors in the %s stack", (stack) =>
         }
     });
 
-    it("come after both ClickStack charts and the endpoint ConfigMap", () => {
-        // dependsOn a component resolves to its children
-        const collectors = run.find("clickstack:collectors:KubernetesCollectors", "collectors");
-        expect(collectors.dependencies).toEqual(expect.arrayContaining(["clickstack-operators", "clickstack", "ingestion-endpoint"]));
+    it("both releases come after the bootstrap Job, so their pods start with the key", () => {
+        // The releases themselves wait: a component's dependsOn does not reach its children.
+        for (const release of ["collectors-deployment", "collectors-daemonset"]) {
+            const chart = run.find(T.chart, release);
+            expect(chart.dependencies).toEqual(expect.arrayContaining(["bootstrap-job", "ingestion-endpoint", "ingestion-api-key"]));
+            // The Job waits for ClickStack; the collectors need nothing else from it.
+            expect(chart.dependencies).not.toContain("clickstack");
+        }
     });
 });
 
 describe("collectors config", () => {
     it("wait for the key Secret once a key is configured", async () => {
         const run = await runProgram("dev", { ingestionApiKey: "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f" });
-        expect(run.find("clickstack:collectors:KubernetesCollectors", "collectors").dependencies).toContain("ingestion-api-key");
+        for (const release of ["collectors-deployment", "collectors-daemonset"]) {
+            expect(run.find(T.chart, release).dependencies).toEqual(expect.arrayContaining(["ingestion-api-key", "ingestion-endpoint"]));
+            expect(run.find(T.chart, release).dependencies).not.toContain("bootstrap-job");
+        }
     });
     it("can be turned off", async () => {
         const run = await runProgram("dev", { collectors: { enabled: false } });

@@ -44,12 +44,16 @@ export interface Recorded {
     readonly retainOnDelete: boolean;
     /** Names of the resources this one depends on. */
     readonly dependencies: string[];
+    readonly ignoreChanges: string[];
+    readonly customTimeouts?: { create: string; update: string; delete: string };
     readonly parent?: string;
 }
 
 export interface ProgramRun {
     readonly resources: Recorded[];
     readonly outputs: Record<string, unknown>;
+    /** Names of the stack outputs that are Pulumi secrets. */
+    readonly secretOutputs: string[];
     readonly find: (type: string, name: string) => Recorded;
     readonly ofType: (type: string) => Recorded[];
 }
@@ -141,6 +145,8 @@ async function evaluate(
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             dependencies: req.getDependenciesList().map(nameOfUrn),
+            ignoreChanges: req.getIgnorechangesList(),
+            customTimeouts: req.getCustomtimeouts()?.toObject(),
             parent: req.getParent() ? nameOfUrn(req.getParent()) : undefined,
         });
         return register(req, cb);
@@ -156,8 +162,10 @@ async function evaluate(
 
     const exported = await program();
     const outputs: Record<string, unknown> = {};
+    const secretOutputs: string[] = [];
     for (const [key, value] of Object.entries(exported)) {
         outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+        if (pulumi.Output.isInstance(value) && await pulumi.isSecret(value)) secretOutputs.push(key);
     }
     await settle(recorded);
     const find = (type: string, name: string) => {
@@ -165,12 +173,13 @@ async function evaluate(
         if (!hit) throw new Error(`no ${type} named ${name}; registered: ${recorded.map((r) => `${r.type} ${r.name}`).join(", ")}`);
         return hit;
     };
-    return { resources: recorded, outputs, find, ofType: (type) => recorded.filter((r) => r.type === type) };
+    return { resources: recorded, outputs, secretOutputs, find, ofType: (type) => recorded.filter((r) => r.type === type) };
 }
 
 interface RegisterRequest {
     getType(): string; getName(): string; getObject(): unknown; getCustom(): boolean; getProtect(): boolean | undefined;
     getRetainondelete(): boolean | undefined; getDependenciesList(): string[]; getParent(): string;
+    getIgnorechangesList(): string[]; getCustomtimeouts(): { toObject(): { create: string; update: string; delete: string } } | undefined;
     getProvider(): string; getProvidersMap(): { entries(): Iterable<[string, string]> };
 }
 

@@ -45,8 +45,14 @@ describe.each(["dev", "prod"] as const)("ingestion wiring in the %s stack, with 
         expect(other.find(T.configMap, "ingestion-endpoint").plain.data.YOUR_OTEL_COLLECTOR_ENDPOINT).toBe("http://observability-otel-collector.o11y:4318");
     });
 
-    it("comes after ClickStack", () => {
-        expect(run.find("clickstack:ingestion:Ingestion", "ingestion").dependencies).toEqual(expect.arrayContaining(["clickstack-operators", "clickstack"]));
+    it("does not wait for ClickStack: the ConfigMap only names the gateway", () => {
+        expect(run.find("clickstack:ingestion:Ingestion", "ingestion").dependencies).toEqual([]);
+        expect(run.find(T.configMap, "ingestion-endpoint").dependencies).toEqual(["namespace"]);
+    });
+
+    it("runs no bootstrap: the key comes from config", () => {
+        expect(run.resources.filter((r) => r.type.startsWith("clickstack:bootstrap") || r.name.startsWith("bootstrap"))).toEqual([]);
+        expect(run.outputs).not.toHaveProperty("hyperdxAdminPassword");
     });
 
     it("the collectors' restart annotation carries the key's hash, not the key", () => {
@@ -73,9 +79,9 @@ describe("the schema check itself rejects a broken object", () => {
     });
 });
 
-describe("the first deploy, before HyperDX has issued a key", () => {
+describe("bootstrap off and no key: the manual first deploy", () => {
     let run: ProgramRun;
-    beforeAll(async () => { run = await runProgram("dev"); });
+    beforeAll(async () => { run = await runProgram("dev", { bootstrap: { enabled: false } }); });
 
     it("creates no key Secret (so no empty value), but the endpoint ConfigMap and both collectors", () => {
         expect(run.ofType(T.secret).map((s) => s.name)).toEqual(["clickstack-hyperdx-connections"]);

@@ -177,7 +177,7 @@ describe("the demo in the stacks", () => {
     let dev: ProgramRun;
     beforeAll(async () => { dev = await runProgram("dev"); });
 
-    it("dev: one ConfigGroup with the transformed objects, after ClickStack and the ingestion wiring", () => {
+    it("dev: one ConfigGroup with the transformed objects, after the bootstrap Job", () => {
         const group = dev.find(T.configGroup, "otel-demo");
         const objs = group.plain.objs as KubeObject[];
         expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
@@ -185,7 +185,7 @@ describe("the demo in the stacks", () => {
                 .map((o) => `${o.kind}/${o.metadata.name}`));
         expect(allEnv(objs).filter((e: Any) => e.name === "OTEL_COLLECTOR_NAME").map((e: Any) => e.value))
             .toEqual(["my-clickstack-otel-collector.otel-demo", "my-clickstack-otel-collector.otel-demo"]);
-        expect(dev.find("clickstack:demo:OtelDemo", "otel-demo").dependencies).toEqual(expect.arrayContaining(["clickstack", "clickstack-operators", "ingestion-endpoint"]));
+        expect(dev.find(T.configGroup, "otel-demo").dependencies).toEqual(expect.arrayContaining(["bootstrap-job", "ingestion-api-key"]));
         expect(dev.outputs.demoPortForward).toBe("kubectl port-forward --namespace otel-demo service/frontend-proxy 8080:8080");
     });
 

@@ -1,0 +1,341 @@
+// The bootstrap Job's script (components/hyperdx-bootstrap.mjs), run as the Job runs it: a child process
+// configured by env, against a fake HyperDX and a fake Kubernetes API on 127.0.0.1. The fakes follow
+// HyperDX 2.30.1's routes (packages/api/src/routers/api/root.ts, team.ts, middleware/auth.ts) and the
+// Kubernetes API's Secret GET / merge-PATCH.
+import { spawn } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import { AddressInfo } from "net";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "./harness";
+
+const SCRIPT = path.join(ROOT, "components", "hyperdx-bootstrap.mjs");
+const EMAIL = "admin@otel-demo.local";
+const PASSWORD = "Pw-of-the-Stack-Owner-42!";
+const TOKEN = "service-account-token";
+const NAMESPACE = "otel-demo";
+const SECRET = { name: "hyperdx-secret", key: "HYPERDX_API_KEY" };
+
+interface HyperdxState {
+    team?: { apiKey: string; users: Record<string, string> };
+    /** Answer /api/installation with 503 this many times first. */
+    unavailable: number;
+    /** /api/installation says "no team" although one exists (it was created after the check). */
+    teamCreatedAfterCheck?: boolean;
+    /** Answer registration with this instead of creating the team. */
+    registerAnswer?: { status: number; body: unknown };
+    sessions: Map<string, string>;
+    calls: string[];
+}
+
+/** A fake HyperDX: the routes the script uses, with HyperDX's statuses, redirects and cookie. */
+function fakeHyperdx(state: HyperdxState): http.Server {
+    return http.createServer((req, res) => {
+        let text = "";
+        req.on("data", (c) => { text += c; });
+        req.on("end", () => {
+            const route = `${req.method} ${req.url}`;
+            state.calls.push(route);
+            const json = (status: number, body: unknown, headers: Record<string, string | string[]> = {}) => {
+                res.writeHead(status, { "content-type": "application/json", ...headers });
+                res.end(JSON.stringify(body));
+            };
+            // express-session: Domain is FRONTEND_URL's host, never the Service host the script uses.
+            const newSession = (email: string) => {
+                const sid = `s%3A${crypto.randomUUID()}`;
+                state.sessions.set(sid, email);
+                return [`connect.sid=${sid}; Path=/; Expires=Wed, 01 Jan 2031 00:00:00 GMT; HttpOnly; Domain=hyperdx.example.com; SameSite=Lax`, "other=1; Path=/"];
+            };
+            const sessionEmail = () => {
+                const sid = /connect\.sid=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
+                return sid === undefined ? undefined : state.sessions.get(sid);
+            };
+            const body = text ? JSON.parse(text) : {};
+            switch (route) {
+                case "GET /api/installation":
+                    if (state.unavailable > 0) {
+                        state.unavailable--;
+                        return json(503, { error: "unavailable" });
+                    }
+                    return json(200, { isTeamExisting: state.team !== undefined && !state.teamCreatedAfterCheck });
+                case "POST /api/register/password":
+                    if (state.registerAnswer) return json(state.registerAnswer.status, state.registerAnswer.body);
+                    if (state.team) return json(409, { error: "teamAlreadyExists" });
+                    state.team = { apiKey: crypto.randomUUID(), users: { [body.email]: body.password } };
+                    return json(200, { status: "success" }, { "set-cookie": newSession(body.email) });
+                case "POST /api/login/password": {
+                    const ok = state.team?.users[body.email] !== undefined && state.team.users[body.email] === body.password;
+                    res.writeHead(303, ok
+                        ? { location: "http://localhost:3000/", "set-cookie": newSession(body.email) }
+                        : { location: "http://localhost:3000/login?err=authFail" });
+                    return res.end();
+                }
+                case "GET /api/team":
+                    if (!sessionEmail() || !state.team) return json(401, "Unauthorized");
+                    return json(200, { _id: "t1", name: `${EMAIL}'s Team`, apiKey: state.team.apiKey, allowedAuthMethods: [], createdAt: "2026-11-28" });
+                case "PATCH /api/team/apiKey":
+                    if (!sessionEmail() || !state.team) return json(401, "Unauthorized");
+                    state.team.apiKey = crypto.randomUUID();
+                    return json(200, { newApiKey: state.team.apiKey });
+                default:
+                    return json(404, { error: "not found" });
+            }
+        });
+    });
+}
+
+interface KubeState {
+    secrets: Map<string, { data?: Record<string, string> }>;
+    forbidden: boolean;
+    patches: unknown[];
+}
+
+/** A fake Kubernetes API: GET and merge-PATCH of a Secret, bearer token checked, RBAC 403 on demand. */
+function fakeKubernetes(state: KubeState): http.Server {
+    return http.createServer((req, res) => {
+        let text = "";
+        req.on("data", (c) => { text += c; });
+        req.on("end", () => {
+            const status = (code: number, reason: string, message: string) => {
+                res.writeHead(code, { "content-type": "application/json" });
+                res.end(JSON.stringify({ kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code }));
+            };
+            if (req.headers.authorization !== `Bearer ${TOKEN}`) return status(401, "Unauthorized", "Unauthorized");
+            const url = new URL(req.url!, "http://fake");
+            const match = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/]+)$/.exec(url.pathname);
+            if (!match) return status(404, "NotFound", "the server could not find the requested resource");
+            const [, ns, name] = match;
+            if (state.forbidden) {
+                const verb = req.method === "GET" ? "get" : "patch";
+                return status(403, "Forbidden", `secrets "${name}" is forbidden: User "system:serviceaccount:${ns}:bootstrap" cannot ${verb} resource "secrets" in API group "" in the namespace "${ns}"`);
+            }
+            const secret = state.secrets.get(`${ns}/${name}`);
+            if (!secret) return status(404, "NotFound", `secrets "${name}" not found`);
+            if (req.method === "PATCH") {
+                if (req.headers["content-type"] !== "application/merge-patch+json") return status(415, "UnsupportedMediaType", "unsupported media type");
+                const patch = JSON.parse(text);
+                state.patches.push(patch);
+                secret.data = { ...secret.data, ...patch.data };
+            }
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify({ kind: "Secret", apiVersion: "v1", metadata: { name, namespace: ns }, type: "Opaque", ...secret }));
+        });
+    });
+}
+
+const listen = (server: http.Server) => new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
+
+interface Result { code: number | null; stdout: string; stderr: string }
+
+function runScript(env: Record<string, string | undefined>): Promise<Result> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, [SCRIPT], { env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => { stdout += d; });
+        child.stderr.on("data", (d) => { stderr += d; });
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
+
+let hyperdx: HyperdxState;
+let kube: KubeState;
+let servers: http.Server[] = [];
+let env: Record<string, string | undefined>;
+let serviceAccountDir: string;
+
+beforeEach(async () => {
+    hyperdx = { unavailable: 0, sessions: new Map(), calls: [] };
+    kube = { secrets: new Map([[`${NAMESPACE}/${SECRET.name}`, {}]]), forbidden: false, patches: [] };
+    const hyperdxServer = fakeHyperdx(hyperdx);
+    const kubeServer = fakeKubernetes(kube);
+    servers = [hyperdxServer, kubeServer];
+    serviceAccountDir = fs.mkdtempSync(path.join(os.tmpdir(), "sa-"));
+    fs.writeFileSync(path.join(serviceAccountDir, "token"), `${TOKEN}\n`);
+    env = {
+        PATH: process.env.PATH,
+        HYPERDX_URL: await listen(hyperdxServer),
+        HYPERDX_ADMIN_EMAIL: EMAIL,
+        HYPERDX_ADMIN_PASSWORD: PASSWORD,
+        API_KEY_SECRET_NAME: SECRET.name,
+        API_KEY_SECRET_KEY: SECRET.key,
+        NAMESPACE,
+        ROTATE_KEY: "false",
+        WAIT_SECONDS: "20",
+        KUBERNETES_API_URL: await listen(kubeServer),
+        SERVICEACCOUNT_DIR: serviceAccountDir,
+    };
+});
+
+afterEach(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    fs.rmSync(serviceAccountDir, { recursive: true, force: true });
+});
+
+const storedKey = () => {
+    const data = kube.secrets.get(`${NAMESPACE}/${SECRET.name}`)?.data?.[SECRET.key];
+    return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
+};
+
+/** The script never prints a credential, whatever happened. */
+function expectNoCredentialPrinted(result: Result) {
+    const printed = result.stdout + result.stderr;
+    expect(printed).not.toContain(PASSWORD);
+    if (hyperdx.team) expect(printed).not.toContain(hyperdx.team.apiKey);
+    const stored = storedKey();
+    if (stored) expect(printed).not.toContain(stored);
+}
+
+describe("bootstrap script against fake HyperDX and Kubernetes APIs", () => {
+    it("fresh install: registers the admin and stores the team's key", async () => {
+        const result = await runScript(env);
+        expect(result).toMatchObject({ code: 0, stderr: "" });
+        expect(hyperdx.team?.users).toEqual({ [EMAIL]: PASSWORD });
+        expect(storedKey()).toBe(hyperdx.team?.apiKey);
+        expect(hyperdx.calls).toEqual(["GET /api/installation", "POST /api/register/password", "GET /api/team"]);
+        expect(result.stdout).toContain(`registered the HyperDX admin ${EMAIL}`);
+        expectNoCredentialPrinted(result);
+    });
+
+    it("running twice gives the same key and exit 0, without writing again", async () => {
+        const first = await runScript(env);
+        const key = storedKey();
+        const second = await runScript(env);
+        expect([first.code, second.code]).toEqual([0, 0]);
+        expect(storedKey()).toBe(key);
+        expect(kube.patches).toHaveLength(1);
+        expect(second.stdout).toContain("already holds");
+        expectNoCredentialPrinted(second);
+    });
+
+    it("team exists and the stack's credentials work: logs in and stores the key", async () => {
+        hyperdx.team = { apiKey: crypto.randomUUID(), users: { [EMAIL]: PASSWORD } };
+        const result = await runScript(env);
+        expect(result.code).toBe(0);
+        expect(storedKey()).toBe(hyperdx.team.apiKey);
+        expect(hyperdx.calls).toEqual(["GET /api/installation", "POST /api/login/password", "GET /api/team"]);
+        expectNoCredentialPrinted(result);
+    });
+
+    it("team exists and the credentials do not work: one clear line, Secret untouched", async () => {
+        hyperdx.team = { apiKey: crypto.randomUUID(), users: { "someone@example.com": "Their-Own-Pw-1!" } };
+        const result = await runScript(env);
+        expect(result.code).toBe(1);
+        expect(result.stderr.trim().split("\n")).toHaveLength(1);
+        expect(result.stderr).toMatch(/HyperDX already has a team that this stack did not create: logging in as admin@otel-demo.local failed \(err=authFail\)\. Set the ingestion key by hand instead: pulumi config set --secret ingestionApiKey/);
+        expect(kube.patches).toEqual([]);
+        expect(storedKey()).toBeUndefined();
+        expectNoCredentialPrinted(result);
+    });
+
+    it("HyperDX answers 503 first, then comes up", async () => {
+        hyperdx.unavailable = 2;
+        const result = await runScript(env);
+        expect(result.code).toBe(0);
+        expect(hyperdx.calls.filter((c) => c === "GET /api/installation")).toHaveLength(3);
+        expect(storedKey()).toBe(hyperdx.team?.apiKey);
+    });
+
+    it("HyperDX never answers within WAIT_SECONDS", async () => {
+        hyperdx.unavailable = 1000;
+        const result = await runScript({ ...env, WAIT_SECONDS: "1" });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/^hyperdx-bootstrap: HyperDX at http:\/\/127\.0\.0\.1:\d+ did not answer within 1s \(last: HTTP 503\)\n$/);
+    });
+
+    it("HyperDX not reachable at all (connection refused)", async () => {
+        const closed = http.createServer();
+        const url = await listen(closed);
+        await new Promise((r) => closed.close(r));
+        const result = await runScript({ ...env, HYPERDX_URL: url, WAIT_SECONDS: "1" });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/did not answer within 1s \(last: ECONNREFUSED\)/);
+    });
+
+    it("registration rejected (400): says why, from HyperDX's validation messages", async () => {
+        hyperdx.registerAnswer = {
+            status: 400,
+            body: [{ type: "Body", errors: { issues: [{ code: "custom", message: "Password must include at least one special character", path: ["password"] }], name: "ZodError" } }],
+        };
+        const result = await runScript(env);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toBe("hyperdx-bootstrap: HyperDX refused to register admin@otel-demo.local: HTTP 400 password: Password must include at least one special character\n");
+        expect(kube.patches).toEqual([]);
+        expectNoCredentialPrinted(result);
+    });
+
+    it("409 race: someone registered between the check and ours, with the stack's credentials: logs in", async () => {
+        // An earlier attempt of this Job registered and then died before storing the key.
+        hyperdx.team = { apiKey: crypto.randomUUID(), users: { [EMAIL]: PASSWORD } };
+        hyperdx.teamCreatedAfterCheck = true;
+        const result = await runScript(env);
+        expect(result.code).toBe(0);
+        expect(hyperdx.calls).toEqual(["GET /api/installation", "POST /api/register/password", "POST /api/login/password", "GET /api/team"]);
+        expect(storedKey()).toBe(hyperdx.team.apiKey);
+    });
+
+    it("rotation: ROTATE_KEY=true gets a new key from HyperDX and stores it", async () => {
+        hyperdx.team = { apiKey: "old-key-0000", users: { [EMAIL]: PASSWORD } };
+        kube.secrets.set(`${NAMESPACE}/${SECRET.name}`, { data: { [SECRET.key]: Buffer.from("old-key-0000").toString("base64") } });
+        const result = await runScript({ ...env, ROTATE_KEY: "true" });
+        expect(result.code).toBe(0);
+        expect(hyperdx.calls).toContain("PATCH /api/team/apiKey");
+        expect(hyperdx.team.apiKey).not.toBe("old-key-0000");
+        expect(storedKey()).toBe(hyperdx.team.apiKey);
+        expect(result.stdout).not.toContain("old-key-0000");
+        expectNoCredentialPrinted(result);
+    });
+
+    it("the Kubernetes API answers 403: says which Secret and why", async () => {
+        kube.forbidden = true;
+        const result = await runScript(env);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/^hyperdx-bootstrap: the Kubernetes API refused to read secret otel-demo\/hyperdx-secret: HTTP 403 secrets "hyperdx-secret" is forbidden: .*cannot get resource "secrets"/);
+        expectNoCredentialPrinted(result);
+    });
+
+    it("the Secret does not exist (404)", async () => {
+        kube.secrets.clear();
+        const result = await runScript(env);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/refused to read secret otel-demo\/hyperdx-secret: HTTP 404 secrets "hyperdx-secret" not found/);
+    });
+
+    it("builds the Kubernetes API URL from KUBERNETES_SERVICE_HOST/PORT when KUBERNETES_API_URL is unset", async () => {
+        const kubeUrl = new URL(env.KUBERNETES_API_URL!);
+        // https to a plain-HTTP fake: the script tried TLS, which proves the default scheme and address.
+        const result = await runScript({ ...env, KUBERNETES_API_URL: undefined, KUBERNETES_SERVICE_HOST: kubeUrl.hostname, KUBERNETES_SERVICE_PORT: kubeUrl.port });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(new RegExp(`the Kubernetes API at https://127\\.0\\.0\\.1:${kubeUrl.port} is not reachable`));
+    });
+
+    it.each([
+        ["HYPERDX_URL", /^hyperdx-bootstrap: missing environment variable\(s\): HYPERDX_URL\n$/],
+        ["HYPERDX_ADMIN_PASSWORD", /^hyperdx-bootstrap: missing environment variable\(s\): HYPERDX_ADMIN_PASSWORD\n$/],
+        ["NAMESPACE", /^hyperdx-bootstrap: missing environment variable\(s\): NAMESPACE\n$/],
+    ])("bad env: missing %s names itself", async (name, message) => {
+        const result = await runScript({ ...env, [name]: undefined });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(message);
+        expect(hyperdx.calls).toEqual([]);
+    });
+
+    it.each([
+        ["WAIT_SECONDS", "soon", /WAIT_SECONDS must be a positive integer, got soon/],
+        ["ROTATE_KEY", "yes", /ROTATE_KEY must be true or false, got yes/],
+        ["HYPERDX_URL", "not a url", /HYPERDX_URL is not a URL: not a url/],
+    ])("bad env: %s=%s", async (name, value, message) => {
+        const result = await runScript({ ...env, [name]: value });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(message);
+    });
+
+    it("no service account token: names the file it looked for", async () => {
+        fs.rmSync(path.join(serviceAccountDir, "token"));
+        const result = await runScript(env);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain(`cannot read the service account token in ${serviceAccountDir}: ENOENT`);
+    });
+});
