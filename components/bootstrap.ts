@@ -107,8 +107,17 @@ export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: st
  * What the consumers' key annotation follows in bootstrap mode. Pulumi never sees the key, but it
  * knows when the Job will run again (and may rotate): exactly when the Job's spec changes.
  */
-export function apiKeyGeneration(jobSpec: ReturnType<typeof buildBootstrapJobSpec>): string {
-    return crypto.createHash("sha256").update(JSON.stringify(jobSpec)).digest("hex");
+export function apiKeyGeneration(jobSpec: object): string {
+    return crypto.createHash("sha256").update(canonicalJson(jobSpec)).digest("hex");
+}
+
+/** JSON with object keys sorted, so the hash does not depend on key order. */
+function canonicalJson(value: unknown): string {
+    if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+    if (value !== null && typeof value === "object") {
+        return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(value);
 }
 
 export interface HyperdxBootstrapArgs {
@@ -174,9 +183,11 @@ export class HyperdxBootstrap extends pulumi.ComponentResource {
             metadata: { name: objectName, namespace },
             rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [args.ingestion.secretName], verbs: ["get", "patch"] }],
         }, { parent: this });
+        // The Role's name as given above, not its output: the binding need not wait for the Role
+        // (Kubernetes accepts a binding first), which keeps the chain before the Job short.
         const binding = new kubernetes.rbac.v1.RoleBinding(`${name}-rolebinding`, {
             metadata: { name: objectName, namespace },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: objectName },
             subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
         }, { parent: this });
 
@@ -205,7 +216,7 @@ export class HyperdxBootstrap extends pulumi.ComponentResource {
             spec,
         }, {
             parent: this,
-            dependsOn: [args.clickstack, binding],
+            dependsOn: [args.clickstack, role, binding],
             // Pulumi waits for the Job to complete; give it the Job's own deadline.
             customTimeouts: { create: "20m", update: "20m" },
         });

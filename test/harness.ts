@@ -44,6 +44,8 @@ export interface Recorded {
     readonly retainOnDelete: boolean;
     /** Names of the resources this one depends on. */
     readonly dependencies: string[];
+    /** The same as `<type>::<name>`: names alone are ambiguous (a component and its chart share one). */
+    readonly dependencyKeys: string[];
     readonly ignoreChanges: string[];
     readonly customTimeouts?: { create: string; update: string; delete: string };
     readonly parent?: string;
@@ -95,6 +97,11 @@ export function reveal(value: unknown): any { // eslint-disable-line @typescript
 }
 
 const nameOfUrn = (urn: string) => urn.split("::").pop() ?? urn;
+/** `urn:pulumi:<stack>::<project>::<parent types$>type::name` → `type::name`. */
+const keyOfUrn = (urn: string) => {
+    const [, , qualifiedType, name] = urn.split("::");
+    return `${qualifiedType.split("$").pop()}::${name}`;
+};
 
 /**
  * Evaluates index.ts for `stack` in a fresh module registry. Rejects with the program's error
@@ -145,6 +152,7 @@ async function evaluate(
             protect: req.getProtect() === true,
             retainOnDelete: req.getRetainondelete() === true,
             dependencies: req.getDependenciesList().map(nameOfUrn),
+            dependencyKeys: req.getDependenciesList().map(keyOfUrn),
             ignoreChanges: req.getIgnorechangesList(),
             customTimeouts: req.getCustomtimeouts()?.toObject(),
             parent: req.getParent() ? nameOfUrn(req.getParent()) : undefined,
