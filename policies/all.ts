@@ -4,6 +4,7 @@ import { policy as containerResources } from "./rules/container-resources";
 import { policy as helmReleasePinned } from "./rules/helm-release-pinned";
 import { policy as imageTagsPinned } from "./rules/image-tags-pinned";
 import { policy as ingressTls } from "./rules/ingress-tls";
+import { policy as noHostNetworkExposure } from "./rules/no-host-network-exposure";
 import { policy as noPlainCredentials } from "./rules/no-plain-credentials";
 import { policy as servicesClusterIp } from "./rules/services-cluster-ip";
 import { policy as statefulDataProtected } from "./rules/stateful-data-protected";
@@ -13,6 +14,7 @@ export const policies: Policies = [
     ingressTls,
     helmReleasePinned,
     noPlainCredentials,
+    noHostNetworkExposure,
     containerResources,
     imageTagsPinned,
     statefulDataProtected,

@@ -29,15 +29,20 @@ const POD_SPEC_PATHS: Record<string, string[]> = {
 export interface Container {
     name?: string;
     image?: string;
+    ports?: { name?: string; containerPort?: number; hostPort?: number; protocol?: string }[];
     env?: { name: string; value?: string }[];
     resources?: { limits?: Record<string, unknown>; requests?: Record<string, unknown> };
 }
 
+/** The pod spec of a workload (Pod, Deployment, …, CronJob), or undefined for other types. */
+export function podSpecOf(type: string, props: Props): Props | undefined {
+    const path = POD_SPEC_PATHS[type];
+    return path ? path.reduce<Props | undefined>((node, key) => node?.[key], props) : undefined;
+}
+
 /** Containers and init containers of a workload, or [] for other types. */
 export function containersOf(type: string, props: Props): Container[] {
-    const path = POD_SPEC_PATHS[type];
-    if (!path) return [];
-    const spec = path.reduce<Props | undefined>((node, key) => node?.[key], props);
+    const spec = podSpecOf(type, props);
     return [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
 }
 

@@ -5,7 +5,7 @@ import Ajv from "ajv";
 import { buildCollectorValues, COLLECTOR_CHART, CollectorComputedValues, CollectorKind } from "../components/collectors";
 import { apiKeyChecksum } from "../components/ingestion";
 import { ProgramRun, runProgram, T } from "./harness";
-import { collectorValuesSchema } from "./schemas/opentelemetry-collector-0.170.0";
+import { chartDefaults, collectorValuesSchema, helmCoalesce } from "./schemas/opentelemetry-collector-0.170.0";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Values = Record<string, any>;
@@ -26,6 +26,23 @@ describe.each(KINDS)("%s collector values", (kind) => {
 
     it("pass the chart's values schema (0.170.0)", () => {
         expect(validate(values) ? [] : validate.errors).toEqual([]);
+    });
+
+    it("publish no port and open no receiver once merged over the chart's defaults (nothing sends to them)", () => {
+        const merged = helmCoalesce(chartDefaults, values) as Values;
+        expect(JSON.stringify(merged)).not.toMatch(/hostPort/);
+        expect(Object.entries(merged.ports).filter(([, p]) => (p as Values).enabled).map(([name]) => name)).toEqual([]);
+        expect(merged.service.enabled).toBe(false);
+        // prometheus scrapes the collector's own telemetry; it listens on nothing.
+        expect(Object.keys(merged.config.receivers).filter((r) => ["otlp", "jaeger", "zipkin"].includes(r))).toEqual([]);
+        expect(Object.keys(merged.config.service.pipelines).sort()).toEqual(["logs", "metrics"]);
+        expect(merged.config.service.pipelines.metrics.receivers).toEqual(["prometheus"]);
+        expect(merged.config.service.pipelines.logs.receivers).toEqual([]);
+    });
+
+    it("the merge itself: the chart's defaults alone publish six host ports", () => {
+        const defaults = helmCoalesce(chartDefaults, { mode: kind }) as Values;
+        expect(Object.values(defaults.ports).map((p) => (p as Values).hostPort).filter(Boolean).sort()).toEqual([14250, 14268, 4317, 4318, 6831, 9411]);
     });
 
     it("use a collector-contrib image that knows the chart's renamed components", () => {
@@ -60,7 +77,8 @@ describe.each(KINDS)("%s collector values", (kind) => {
 
     it("run memory_limiter first in every pipeline and batch large", () => {
         expect(Object.keys(pipelines).sort()).toEqual(["logs", "metrics", "traces"]);
-        for (const pipeline of Object.values(pipelines)) {
+        expect(pipelines.traces).toBeNull(); // deletes the chart's traces pipeline: no trace receiver is left
+        for (const pipeline of [pipelines.logs, pipelines.metrics]) {
             expect(pipeline.processors[0]).toBe("memory_limiter");
             // listing k8s_attributes keeps the kubernetesAttributes preset from prepending it
             expect(pipeline.processors).toContain("k8s_attributes");
@@ -144,6 +162,13 @@ describe.each(["dev", "prod"] as const)("collectors in the %s stack", (stack) =>
                 namespace: "otel-demo",
                 values: { mode, image: { tag: "0.158.0" } },
             });
+        }
+    });
+
+    it("neither release publishes a host port once Helm merges its values over the chart's defaults", () => {
+        for (const release of ["collectors-deployment", "collectors-daemonset"]) {
+            const merged = helmCoalesce(chartDefaults, run.find(T.chart, release).plain.values);
+            expect([release, JSON.stringify(merged).includes("hostPort")]).toEqual([release, false]);
         }
     });
 

@@ -2,9 +2,15 @@ import { policy as containerResources } from "../policies/rules/container-resour
 import { policy as helmReleasePinned } from "../policies/rules/helm-release-pinned";
 import { policy as imageTagsPinned } from "../policies/rules/image-tags-pinned";
 import { policy as ingressTls, tlsCovers } from "../policies/rules/ingress-tls";
+import { policy as noHostNetworkExposure } from "../policies/rules/no-host-network-exposure";
 import { credentialProblem, policy as noPlainCredentials } from "../policies/rules/no-plain-credentials";
 import { policy as servicesClusterIp } from "../policies/rules/services-cluster-ip";
 import { policy as statefulDataProtected } from "../policies/rules/stateful-data-protected";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { buildCollectorValues } from "../components/collectors";
 import { FakeResource, kubeResource, violations } from "./policy-args";
 
 const service = (name: string, spec: Record<string, unknown>, namespace = "otel-demo") =>
@@ -211,5 +217,71 @@ describe("stateful-data-protected (advisory)", () => {
         ["a PVC in a stack configured as not production", { ...pvc(false, "prod"), config: { productionStacks: ["live"] } }],
     ])("passes %s", async (_case, resource) => {
         expect(await violations(statefulDataProtected, resource)).toEqual([]);
+    });
+});
+
+describe("no-host-network-exposure (mandatory)", () => {
+    const fixture = (file: string) => {
+        const text = fs.readFileSync(path.join(__dirname, "fixtures", file), "utf8");
+        return { text, object: yaml.load(text) as { apiVersion: string; kind: string; metadata: { name: string; namespace: string } } };
+    };
+    const podSpec = (spec: Record<string, unknown>) => ({ containers: [{ name: "app", image: "app:1.0.0" }], ...spec });
+    const workload = (kind: string, apiVersion: string, spec: Record<string, unknown>) => kubeResource({
+        apiVersion, kind, metadata: { name: `x-${kind.toLowerCase()}`, namespace: "otel-demo" },
+        spec: kind === "Pod" ? podSpec(spec) : kind === "CronJob"
+            ? { schedule: "* * * * *", jobTemplate: { spec: { template: { spec: podSpec(spec) } } } }
+            : { template: { spec: podSpec(spec) } },
+    } as never);
+    const withPorts = (ports: Record<string, unknown>[], where: "containers" | "initContainers" = "containers") =>
+        ({ [where]: [{ name: "agent", image: "otel/opentelemetry-collector-contrib:0.158.0", ports }] });
+
+    it("is mandatory", () => expect(noHostNetworkExposure.enforcementLevel).toBe("mandatory"));
+
+    it.each<[string, FakeResource, string[]]>([
+        ["a DaemonSet with an OTLP hostPort", workload("DaemonSet", "apps/v1", withPorts([{ name: "otlp", containerPort: 4317, hostPort: 4317, protocol: "TCP" }])),
+            ["DaemonSet otel-demo/x-daemonset: container agent publishes hostPort 4317 (containerPort 4317/TCP) on every node it runs on; remove it, or allow-list the workload in the pack config."]],
+        ["a Pod with a UDP hostPort on an init container", workload("Pod", "v1", withPorts([{ containerPort: 6831, hostPort: 16831, protocol: "UDP" }], "initContainers")),
+            ["Pod otel-demo/x-pod: container agent publishes hostPort 16831 (containerPort 6831/UDP) on every node it runs on; remove it, or allow-list the workload in the pack config."]],
+        ["a Deployment with hostNetwork", workload("Deployment", "apps/v1", { hostNetwork: true }), ["Deployment otel-demo/x-deployment sets hostNetwork: true; pods must not share the node's namespaces."]],
+        ["a CronJob with hostNetwork", workload("CronJob", "batch/v1", { hostNetwork: true }), ["CronJob otel-demo/x-cronjob sets hostNetwork: true; pods must not share the node's namespaces."]],
+        ["a StatefulSet with hostPID", workload("StatefulSet", "apps/v1", { hostPID: true }), ["StatefulSet otel-demo/x-statefulset sets hostPID: true; pods must not share the node's namespaces."]],
+        ["a Job with hostPID", workload("Job", "batch/v1", { hostPID: true }), ["Job otel-demo/x-job sets hostPID: true; pods must not share the node's namespaces."]],
+        ["a ReplicaSet with hostIPC", workload("ReplicaSet", "apps/v1", { hostIPC: true }), ["ReplicaSet otel-demo/x-replicaset sets hostIPC: true; pods must not share the node's namespaces."]],
+        ["a Pod with hostIPC and hostNetwork", workload("Pod", "v1", { hostIPC: true, hostNetwork: true }), [
+            "Pod otel-demo/x-pod sets hostNetwork: true; pods must not share the node's namespaces.",
+            "Pod otel-demo/x-pod sets hostIPC: true; pods must not share the node's namespaces.",
+        ]],
+    ])("flags %s", async (_case, resource, messages) => {
+        expect(await violations(noHostNetworkExposure, resource)).toEqual(messages);
+    });
+
+    it("flags the chart's own default DaemonSet: six hostPorts (OTLP, Jaeger, Zipkin)", async () => {
+        const found = await violations(noHostNetworkExposure, kubeResource(fixture("collector-daemonset-chart-defaults.yaml").object));
+        expect(found.map((m) => /hostPort (\d+)/.exec(m)?.[1]).sort()).toEqual(["14250", "14268", "4317", "4318", "6831", "9411"]);
+    });
+
+    it("passes this project's DaemonSet as the chart renders it (the fixture is of today's values)", async () => {
+        const { text, object } = fixture("collector-daemonset-ours.yaml");
+        const values = buildCollectorValues("daemonset", {
+            imageTag: "0.158.0", secretName: "hyperdx-secret", secretKey: "HYPERDX_API_KEY", configMapName: "otel-config-vars",
+            configMapKey: "YOUR_OTEL_COLLECTOR_ENDPOINT", apiKeyChecksum: "abc", clusterName: "dev",
+        } as Parameters<typeof buildCollectorValues>[1]);
+        expect(/values-sha256: ([0-9a-f]{64})/.exec(text)?.[1]).toBe(crypto.createHash("sha256").update(JSON.stringify(values)).digest("hex"));
+        expect(object.kind).toBe("DaemonSet");
+        expect(await violations(noHostNetworkExposure, kubeResource(object))).toEqual([]);
+    });
+
+    it.each<[string, FakeResource]>([
+        ["container ports without hostPort", workload("Deployment", "apps/v1", withPorts([{ name: "otlp", containerPort: 4317, protocol: "TCP" }]))],
+        ["explicit false switches", workload("DaemonSet", "apps/v1", { hostNetwork: false, hostPID: false, hostIPC: false })],
+        ["a Service (not a workload)", kubeResource({ apiVersion: "v1", kind: "Service", metadata: { name: "s", namespace: "otel-demo" }, spec: { ports: [{ port: 4317 }] } } as never)],
+    ])("passes %s", async (_case, resource) => {
+        expect(await violations(noHostNetworkExposure, resource)).toEqual([]);
+    });
+
+    it("skips a workload on the allow-list", async () => {
+        const node = workload("DaemonSet", "apps/v1", { hostNetwork: true });
+        expect(await violations(noHostNetworkExposure, { ...node, config: { allow: ["otel-demo/x-daemonset"] } })).toEqual([]);
+        expect(await violations(noHostNetworkExposure, { ...node, config: { allow: ["other/x-daemonset"] } })).toHaveLength(1);
     });
 });

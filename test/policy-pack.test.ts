@@ -17,7 +17,7 @@ describe("the pack's index.ts", () => {
         const [name, args] = PolicyPack.mock.calls[0] as [string, { policies: Policy[] }];
         expect(name).toBe("clickstack-k8s");
         const modules = fs.readdirSync(path.join(ROOT, "policies", "rules")).filter((f) => f.endsWith(".ts"));
-        expect(modules).toHaveLength(7);
+        expect(modules).toHaveLength(8);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const fromModules = modules.map((f) => (require(path.join(ROOT, "policies", "rules", f)) as { policy: Policy }).policy.name);
         expect(args.policies.map((p) => p.name).sort()).toEqual(fromModules.sort());
@@ -32,6 +32,7 @@ describe("the pack's index.ts", () => {
             "ingress-tls": "mandatory",
             "helm-release-pinned": "mandatory",
             "no-plain-credentials": "mandatory",
+            "no-host-network-exposure": "mandatory",
             "container-resources": "advisory",
             "image-tags-pinned": "advisory",
             "stateful-data-protected": "advisory",
