@@ -2,7 +2,7 @@
 // frozen result; nothing else reads `pulumi.Config`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CLICKSTACK_CHART, OPERATORS_CHART } from "./components/clickstack";
+import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART } from "./components/clickstack";
 import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
 import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
 
@@ -43,6 +43,8 @@ export interface StackConfig {
     readonly managedClickHouse?: ManagedClickHouse;
     readonly ingress?: IngressConfig;
     readonly protectData: boolean;
+    /** NetworkPolicies around HyperDX, the gateway, ClickHouse, Keeper and MongoDB. */
+    readonly networkPolicies: boolean;
     readonly chartVersions: {
         readonly clickstackOperators: string;
         readonly clickstack: string;
@@ -75,6 +77,7 @@ export const DEFAULTS = {
     clickhousePassword: "",
     ingestionApiKey: "",
     protectData: false,
+    networkPolicies: true,
     ingress: {},
     bootstrap: {},
     collectors: {},
@@ -132,6 +135,7 @@ const rawSchema = z.strictObject({
     clickhousePassword: z.string().min(1, "must not be empty").optional(),
     ingress: ingressSchema.optional(),
     protectData: booleanish.default(DEFAULTS.protectData),
+    networkPolicies: booleanish.default(DEFAULTS.networkPolicies),
     chartVersions: z.strictObject({
         clickstackOperators: exactVersion.default(OPERATORS_CHART.version),
         clickstack: exactVersion.default(CLICKSTACK_CHART.version),
@@ -177,6 +181,13 @@ const rawSchema = z.strictObject({
         } else {
             if (c.clickhouseUrl !== undefined) problem("clickhouseUrl", "is only used when mode is managed; remove it or set mode to managed");
             if (c.clickhousePassword !== undefined) problem("clickhousePassword", "is only used when mode is managed (self-hosted passwords are generated); remove it or set mode to managed");
+        }
+        if (c.networkPolicies && c.releaseName.length <= 53) {
+            // Label values are at most 63 characters; the operators' instance labels add to the release name.
+            const tooLong = Object.values(clickstackPods(c.releaseName)).flatMap((labels: Record<string, string>) => Object.values(labels)).filter((v) => v.length > 63);
+            if (tooLong.length > 0) {
+                problem("releaseName", `is too long for the NetworkPolicies: the pod label ${tooLong[0]} would exceed 63 characters; shorten releaseName or set networkPolicies to false`);
+            }
         }
         if (c.demo.manifestUrl !== undefined && c.demo.manifestFile !== undefined) {
             problem("demo.manifestFile", "and demo.manifestUrl are both set; give one source (a local file wins over a URL, so drop the one you do not mean)");
@@ -270,6 +281,7 @@ function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
         managedClickHouse,
         ingress,
         protectData: c.protectData,
+        networkPolicies: c.networkPolicies,
         chartVersions: c.chartVersions,
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
         collectors: c.collectors,

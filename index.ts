@@ -6,6 +6,7 @@ import { ClickStack } from "./components/clickstack";
 import { KubernetesCollectors } from "./components/collectors";
 import { HyperdxBootstrap } from "./components/bootstrap";
 import { Ingestion } from "./components/ingestion";
+import { NetworkPolicies } from "./components/network-policies";
 import { loadDemoManifest, OtelDemo } from "./components/otel-demo";
 
 export = async () => {
@@ -32,6 +33,16 @@ export = async () => {
         protectData: config.protectData,
         chartVersions: config.chartVersions,
     }, { provider });
+
+    // Only their clients reach OpAMP (which hands out the ingestion keys), ClickHouse, Keeper and MongoDB.
+    if (config.networkPolicies) {
+        new NetworkPolicies("network-policies", {
+            namespace: namespace.metadata.name,
+            releaseName: config.releaseName,
+            pods: clickstack.pods,
+            selfHosted: clickstack.selfHosted,
+        }, { provider });
+    }
 
     // The ConfigMap only names the gateway: it does not wait for ClickStack.
     const ingestion = new Ingestion("ingestion", {

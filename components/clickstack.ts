@@ -28,6 +28,7 @@ const CLICKHOUSE_HTTP_PORT = 8123;
 const MONGODB_VOLUMES = { "data-volume": "10Gi", "logs-volume": "2Gi" } as const;
 
 const VALUES_FILE = path.join(__dirname, "values", "clickstack.yaml");
+const OPERATORS_VALUES_FILE = path.join(__dirname, "values", "clickstack-operators.yaml");
 const SOURCES_FILE = path.join(__dirname, "values", "hyperdx-sources.yaml");
 const CONNECTIONS_KEY = "connections.json";
 const SOURCES_KEY = "sources.json";
@@ -80,12 +81,61 @@ export function clickstackNames(releaseName: string, namespace: string) {
     const collectorService = trunc(`${releaseName}-otel-collector`);
     return {
         fullname,
+        operatorsRelease: `${releaseName}-operators`,
         hyperdxService: `${fullname}-app`,
         collectorService,
         collectorHost: `${collectorService}.${namespace}`,
         collectorOtlpHttpEndpoint: `http://${collectorService}.${namespace}:${COLLECTOR_OTLP_HTTP_PORT}`,
         clickhouseHeadlessService: `${fullname}-clickhouse-clickhouse-headless`,
         connectionsSecret: `${fullname}-hyperdx-connections`,
+    };
+}
+
+/** Label selector: every label must match. */
+export type PodLabels = Readonly<Record<string, string>>;
+
+/** The pods of each ClickStack workload, as NetworkPolicy selectors. */
+export interface ClickStackPods {
+    /** The HyperDX app Deployment's pods only. */
+    readonly hyperdx: PodLabels;
+    /** Every HyperDX pod: the app and the chart's check-alerts tasks, which read MongoDB and ClickHouse too. */
+    readonly hyperdxAll: PodLabels;
+    /** The gateway collector (the otel-collector subchart). */
+    readonly gateway: PodLabels;
+    readonly clickhouse: PodLabels;
+    readonly keeper: PodLabels;
+    readonly mongodb: PodLabels;
+    readonly clickhouseOperator: PodLabels;
+    readonly mongodbOperator: PodLabels;
+}
+
+/**
+ * The labels the charts and operators put on each workload's pods at the pinned versions; each
+ * selector matches that workload's pods and nothing else in the namespace. Where each comes from:
+ * - HyperDX: clickstack 3.0.2 templates/hyperdx/deployment.yaml (`clickstack.selectorLabels` + `app:
+ *   <fullname>`); the check-alerts CronJob has the selector labels without `app`;
+ * - gateway: the opentelemetry-collector subchart under the alias `otel-collector` (its name is the
+ *   alias), `component: standalone-collector` in deployment mode;
+ * - ClickHouse and Keeper: ClickHouse/clickhouse-operator internal/controller/{clickhouse,keeper}/templates.go:
+ *   `clickhouse.com/role` and `app.kubernetes.io/instance: <CR name>-clickhouse|-keeper` (SpecificName),
+ *   the CR names being `<fullname>-clickhouse` and `<fullname>-keeper` (clickstack _helpers.tpl);
+ * - MongoDB: mongodb/mongodb-kubernetes 1.7.0 mongodb-community-operator/controllers/construct/
+ *   mongodbstatefulset.go: `app: <CR name>-svc`, the CR being `<fullname>-mongodb`;
+ * - the operators: mongodb-kubernetes 1.7.0 templates/operator.yaml and clickhouse-operator-helm
+ *   templates/manager/manager.yaml, released as `<release>-operators`.
+ */
+export function clickstackPods(releaseName: string): ClickStackPods {
+    const names = clickstackNames(releaseName, "");
+    const hyperdxAll = { "app.kubernetes.io/name": CLICKSTACK_CHART.chart, "app.kubernetes.io/instance": releaseName };
+    return {
+        hyperdx: { ...hyperdxAll, app: names.fullname },
+        hyperdxAll,
+        gateway: { "app.kubernetes.io/name": "otel-collector", "app.kubernetes.io/instance": releaseName, component: "standalone-collector" },
+        clickhouse: { "clickhouse.com/role": "clickhouse-server", "app.kubernetes.io/instance": `${names.fullname}-clickhouse-clickhouse` },
+        keeper: { "clickhouse.com/role": "clickhouse-keeper", "app.kubernetes.io/instance": `${names.fullname}-keeper-keeper` },
+        mongodb: { app: `${names.fullname}-mongodb-svc` },
+        clickhouseOperator: { "app.kubernetes.io/name": "clickhouse-operator", "app.kubernetes.io/instance": names.operatorsRelease, "control-plane": "controller-manager" },
+        mongodbOperator: { "app.kubernetes.io/name": "mongodb-kubernetes-operator", "app.kubernetes.io/component": "controller" },
     };
 }
 
@@ -96,6 +146,8 @@ export interface ClickStackValuesInput {
         | { readonly kind: "self-hosted"; readonly dataSize: string; readonly collectorPassword: string; readonly appPassword: string }
         | { readonly kind: "managed"; readonly url: string; readonly user: string; readonly password: string };
     readonly mongodbPassword: string;
+    /** HyperDX's express-session secret: without it, HyperDX signs sessions with a string published in its source. */
+    readonly sessionSecret: string;
     readonly storageClass?: string;
     readonly ingress?: HyperdxIngress;
 }
@@ -123,6 +175,8 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
         // Same URI as the chart's default, now rendered into clickstack-secret (the template is tpl'd there too).
         MONGO_URI: 'mongodb://hyperdx:{{ .Values.hyperdx.secrets.MONGODB_PASSWORD }}@{{ include "clickstack.mongodb.svc" . }}:27017/hyperdx?authSource=hyperdx',
         MONGODB_PASSWORD: input.mongodbPassword,
+        // The chart never sets it, and HyperDX then falls back to a default from its source (hyperdx#3089).
+        EXPRESS_SESSION_SECRET: input.sessionSecret,
         // Only the chart's DEFAULT_CONNECTIONS and ClickHouse users read it; both are replaced below.
         CLICKHOUSE_APP_PASSWORD: null,
     };
@@ -146,6 +200,10 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
         config.CLICKHOUSE_ENDPOINT = ch.url;
         config.CLICKHOUSE_SERVER_ENDPOINT = `${cloud.hostname}:${cloud.port || "443"}`;
         config.CLICKHOUSE_USER = ch.user;
+        // The chart points it at the in-cluster ClickHouse, which managed mode does not run. Empty, as in
+        // the chart's examples/api-only: the collector image then skips its remote-write config
+        // (docker/otel-collector/entrypoint.sh, `[ -n "$CLICKHOUSE_PROMETHEUS_METRICS_ENDPOINT" ]`).
+        config.CLICKHOUSE_PROMETHEUS_METRICS_ENDPOINT = "";
         secrets.CLICKHOUSE_PASSWORD = ch.password;
         values.clickhouse = { enabled: false };
     } else {
@@ -172,7 +230,9 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
             },
         };
     }
-    return mergeValues(loadValuesObject(file), values);
+    // The file's ClickHouse and Keeper sizing is for the bundled ClickHouse, which managed mode turns off.
+    const { clickhouse: clickhouseSizing, ...fromFile } = loadValuesObject(file);
+    return mergeValues(ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing }, values);
 }
 
 function hyperdxIngressValues(ingress: HyperdxIngress, service: string) {
@@ -247,6 +307,10 @@ export class ClickStack extends pulumi.ComponentResource {
     public readonly hyperdxInternalUrl: pulumi.Output<string>;
     /** The HyperDX image the chart runs. */
     public readonly hyperdxImage = HYPERDX_IMAGE;
+    /** The labels on each workload's pods, for NetworkPolicies. */
+    public readonly pods: ClickStackPods;
+    /** Whether ClickHouse and Keeper run in the cluster. */
+    public readonly selfHosted: boolean;
     /** Command that opens the HyperDX UI on http://localhost:3000. */
     public readonly portForwardCommand: pulumi.Output<string>;
     /** Where users open HyperDX: the Ingress URL, or localhost through the port-forward. */
@@ -268,6 +332,8 @@ export class ClickStack extends pulumi.ComponentResource {
             special: false, // they end up inside a MongoDB URI and ClickHouse XML: keep them URI- and XML-safe
         }, { parent: this }).result;
         const mongodbPassword = password("mongodb-password");
+        // 64 characters, stable in the state: sessions survive every `pulumi up`.
+        const sessionSecret = new random.RandomPassword(`${name}-session-secret`, { length: 64, special: false }, { parent: this }).result;
         const target = args.clickhouse;
         const clickhouse: pulumi.Output<ClickStackValuesInput["clickhouse"]> = target.kind === "managed"
             ? pulumi.output(target.password).apply((cloudPassword) => ({ ...target, password: cloudPassword }))
@@ -287,8 +353,9 @@ export class ClickStack extends pulumi.ComponentResource {
             chart: OPERATORS_CHART.chart,
             version: args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version,
             repositoryOpts: { repo: OPERATORS_CHART.repo },
-            name: `${this.releaseName}-operators`,
+            name: clickstackNames(this.releaseName, "").operatorsRelease,
             namespace: this.namespace,
+            values: loadValuesObject(OPERATORS_VALUES_FILE),
         }, { parent: this, ...keep });
 
         this.chart = new kubernetes.helm.v4.Chart(name, {
@@ -297,11 +364,12 @@ export class ClickStack extends pulumi.ComponentResource {
             repositoryOpts: { repo: CLICKSTACK_CHART.repo },
             name: this.releaseName,
             namespace: this.namespace,
-            values: pulumi.secret(pulumi.all([clickhouse, mongodbPassword, this.namespace]).apply(([target, mongo, ns]) => buildClickStackValues({
+            values: pulumi.secret(pulumi.all([clickhouse, mongodbPassword, sessionSecret, this.namespace]).apply(([target, mongo, session, ns]) => buildClickStackValues({
                 releaseName: this.releaseName,
                 namespace: ns,
                 clickhouse: target,
                 mongodbPassword: mongo,
+                sessionSecret: session,
                 storageClass: args.storageClass,
                 ingress: args.ingress,
             }))),
@@ -311,6 +379,8 @@ export class ClickStack extends pulumi.ComponentResource {
         this.collectorHost = names.collectorHost;
         this.collectorOtlpHttpEndpoint = names.collectorOtlpHttpEndpoint;
         this.hyperdxServiceName = names.hyperdxService;
+        this.pods = clickstackPods(this.releaseName);
+        this.selfHosted = args.clickhouse.kind === "self-hosted";
         this.hyperdxInternalUrl = pulumi.interpolate`http://${names.hyperdxService}.${this.namespace}:${HYPERDX_APP_PORT}`;
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${this.namespace} service/${names.hyperdxService} ${HYPERDX_APP_PORT}:${HYPERDX_APP_PORT}`;
         this.uiUrl = pulumi.output(args.ingress ? `https://${args.ingress.host}` : `http://localhost:${HYPERDX_APP_PORT}`);

@@ -42,6 +42,7 @@ const selfHosted: ClickStackValuesInput = {
     namespace: "otel-demo",
     clickhouse: { kind: "self-hosted", dataSize: "100Gi", collectorPassword: "collector-pw", appPassword: "app-pw" },
     mongodbPassword: "mongo-pw",
+    sessionSecret: "session-secret",
 };
 const managed: ClickStackValuesInput = {
     ...selfHosted,
@@ -84,7 +85,7 @@ describe("clickstack values", () => {
     it("self-hosted without a storage class leaves the cluster default alone", () => {
         const values = buildClickStackValues(selfHosted) as Values;
         expect(values.clickhouse.cluster.spec.dataVolumeClaimSpec).toEqual({ resources: { requests: { storage: "100Gi" } } });
-        expect(values.mongodb).toBeUndefined();
+        expect(values.mongodb.spec.statefulSet.spec.volumeClaimTemplates).toBeUndefined();
     });
 
     it("managed: bundled ClickHouse off, collector pointed at ClickHouse Cloud", () => {
@@ -96,8 +97,40 @@ describe("clickstack values", () => {
             CLICKHOUSE_USER: "default",
         });
         expect(values.hyperdx.secrets.CLICKHOUSE_PASSWORD).toBe("cloud-pw");
-        expect(values.mongodb).toBeUndefined(); // MongoDB still runs in the cluster, with chart defaults
+        // No in-cluster ClickHouse to scrape: empty, as the chart's examples/api-only sets it.
+        expect(values.hyperdx.config.CLICKHOUSE_PROMETHEUS_METRICS_ENDPOINT).toBe("");
+        expect(values.mongodb.spec.statefulSet.spec.volumeClaimTemplates).toBeUndefined(); // MongoDB still runs in the cluster, with chart defaults
         expect(leafPaths(values).filter((p) => !isChartKey(p))).toEqual([]);
+    });
+
+    it("self-hosted keeps the chart's metrics endpoint (the in-cluster ClickHouse)", () => {
+        expect(buildClickStackValues(selfHosted).hyperdx).not.toHaveProperty("config.CLICKHOUSE_PROMETHEUS_METRICS_ENDPOINT");
+    });
+
+    it("sets HyperDX's session secret in both modes, in the Secret (hyperdx.secrets), never the ConfigMap", () => {
+        for (const input of [selfHosted, managed]) {
+            const values = buildClickStackValues(input) as Values;
+            expect(values.hyperdx.secrets.EXPRESS_SESSION_SECRET).toBe("session-secret");
+            expect(values.hyperdx.config).not.toHaveProperty("EXPRESS_SESSION_SECRET");
+        }
+    });
+
+    it("sizes every container the chart and custom resources let us: ClickHouse memory request = limit", () => {
+        const values = buildClickStackValues(selfHosted) as Values;
+        const ch = values.clickhouse.cluster.spec.containerTemplate.resources;
+        expect(ch.requests.memory).toBe(ch.limits.memory);
+        expect(values.clickhouse.keeper.spec.containerTemplate.resources).toMatchObject({ requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { memory: expect.any(String) } });
+        const mongoContainers = values.mongodb.spec.statefulSet.spec.template.spec.containers as Values[];
+        // The MongoDB operator merges these by name into its StatefulSet: its container names.
+        expect(mongoContainers.map((c) => c.name)).toEqual(["mongod", "mongodb-agent"]);
+        for (const c of mongoContainers) expect(c.resources).toMatchObject({ requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { memory: expect.any(String) } });
+        expect(values.hyperdx.deployment.resources.limits.memory).toBeDefined();
+        expect(values["otel-collector"].resources.limits.memory).toBeDefined();
+        // What the whole stack asks for fits the guide's one 32 GiB node, with room for the node itself.
+        const gib = (q: string) => (q.endsWith("Gi") ? Number(q.slice(0, -2)) : Number(q.slice(0, -2)) / 1024);
+        const limits = [ch, values.clickhouse.keeper.spec.containerTemplate.resources, ...mongoContainers.map((c) => c.resources),
+            values.hyperdx.deployment.resources, values["otel-collector"].resources].map((r: Values) => gib(r.limits.memory));
+        expect(limits.reduce((a, b) => a + b, 0)).toBeLessThan(24);
     });
 
     it("ingress: TLS for the host, cert-manager issuer, routed to the HyperDX app Service", () => {
@@ -190,6 +223,26 @@ describe.each(["dev", "prod"] as const)("the %s stack under mocks", (stack) => {
         expect(clickstack.dependencies).toEqual(expect.arrayContaining(["clickstack-operators", "clickstack-hyperdx-connections"]));
     });
 
+    it("sizes both operators (subchart keys of clickstack-operators 1.1.0: mongodb-operator.operator, clickhouse-operator.manager)", () => {
+        const values = run.find(T.chart, "clickstack-operators").plain.values;
+        expect(Object.keys(values).sort()).toEqual(["clickhouse-operator", "mongodb-operator"]);
+        for (const resources of [values["mongodb-operator"].operator.resources, values["clickhouse-operator"].manager.resources]) {
+            expect(resources).toMatchObject({ requests: { cpu: expect.any(String), memory: expect.any(String) }, limits: { cpu: expect.any(String), memory: expect.any(String) } });
+        }
+    });
+
+    it("generates HyperDX's session secret once (stable in the state) and passes it as a secret", () => {
+        expect(run.find(T.password, "clickstack-session-secret").plain).toEqual({ length: 64, special: false });
+        expect(run.find(T.chart, "clickstack").plain.values.hyperdx.secrets.EXPRESS_SESSION_SECRET).toBe("generated-clickstack-session-secret");
+        expect(isSecret(run.find(T.chart, "clickstack").inputs.values)).toBe(true);
+    });
+
+    it(`${stack === "prod" ? "clears" : "keeps"} the gateway's ClickHouse metrics endpoint`, () => {
+        const config = run.find(T.chart, "clickstack").plain.values.hyperdx.config;
+        if (stack === "prod") expect(config.CLICKHOUSE_PROMETHEUS_METRICS_ENDPOINT).toBe("");
+        else expect(config).not.toHaveProperty("CLICKHOUSE_PROMETHEUS_METRICS_ENDPOINT");
+    });
+
     it("passes the values as a secret, with generated passwords where the chart has weak defaults", () => {
         const clickstack = run.find(T.chart, "clickstack");
         expect(isSecret(clickstack.inputs.values)).toBe(true);
@@ -200,7 +253,7 @@ describe.each(["dev", "prod"] as const)("the %s stack under mocks", (stack) => {
             expect(key in secrets).toBe(true);
             expect(["hyperdx", "otelcollectorpass"]).not.toContain(secrets[key]);
         }
-        for (const password of run.ofType(T.password).filter((p) => p.name.startsWith("clickstack-"))) {
+        for (const password of run.ofType(T.password).filter((p) => p.name.startsWith("clickstack-") && p.name !== "clickstack-session-secret")) {
             expect(password.plain).toMatchObject({ length: 32, special: false });
             expect(password.parent).toBe("clickstack");
         }
@@ -262,7 +315,7 @@ describe("dev vs prod", () => {
         expect(prodValues.clickhouse).toEqual({ enabled: false });
         expect(prodValues.hyperdx.config.CLICKHOUSE_ENDPOINT).toBe("https://test-service.eu-west-1.aws.clickhouse.cloud:8443");
         expect(prodValues.hyperdx.secrets.CLICKHOUSE_PASSWORD).toBe("test-cloud-password");
-        expect(prod.ofType(T.password).map((p) => p.name).filter((n) => n.startsWith("clickstack-"))).toEqual(["clickstack-mongodb-password"]);
+        expect(prod.ofType(T.password).map((p) => p.name).filter((n) => n.startsWith("clickstack-"))).toEqual(["clickstack-mongodb-password", "clickstack-session-secret"]);
     });
 
     it("prod protects the namespace and both charts and keeps them on delete; dev does not", () => {
