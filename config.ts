@@ -8,7 +8,8 @@ import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo
 
 export const PROJECT = "clickstack-k8s";
 
-export type Mode = "self-hosted" | "managed";
+/** self-hosted and managed run ClickStack here; agent only runs the collectors, sending to a gateway elsewhere. */
+export type Mode = "self-hosted" | "managed" | "agent";
 
 export interface IngressConfig {
     readonly host: string;
@@ -42,6 +43,12 @@ export interface StackConfig {
     /** Set exactly when mode is "managed". */
     readonly managedClickHouse?: ManagedClickHouse;
     readonly ingress?: IngressConfig;
+    /** An Ingress with TLS for the gateway collector's OTLP/HTTP port (self-hosted and managed). */
+    readonly otlpIngress?: IngressConfig;
+    /** Agent mode: the remote gateway's OTLP/HTTP endpoint the collectors send to. */
+    readonly gatewayEndpoint?: string;
+    /** Added to every log and metric as `k8s.cluster.name`. */
+    readonly clusterName: string;
     readonly protectData: boolean;
     /** NetworkPolicies around HyperDX, the gateway, ClickHouse, Keeper and MongoDB. */
     readonly networkPolicies: boolean;
@@ -79,6 +86,9 @@ export const DEFAULTS = {
     protectData: false,
     networkPolicies: true,
     ingress: {},
+    otlpIngress: {},
+    gatewayEndpoint: "",
+    clusterName: "",
     bootstrap: {},
     collectors: {},
     demo: {},
@@ -86,8 +96,8 @@ export const DEFAULTS = {
 } as const;
 
 /** Optional keys whose "not set" is "" (strings) or {} (objects), as Pulumi.yaml declares them. */
-const UNSET_STRINGS = ["clickhouseUrl", "clickhousePassword", "ingestionApiKey"];
-const UNSET_OBJECTS = ["ingress"];
+const UNSET_STRINGS = ["clickhouseUrl", "clickhousePassword", "ingestionApiKey", "gatewayEndpoint", "clusterName"];
+const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap"];
 
 /**
  * Keys whose values are secrets: never echoed in an error message, and refused when the stack holds
@@ -96,7 +106,7 @@ const UNSET_OBJECTS = ["ingress"];
  */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey"]);
 /** Keys whose stack-config value is structured YAML (an object). */
-const OBJECT_KEYS = new Set(["ingress", "bootstrap", "collectors", "demo", "chartVersions"]);
+const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions"]);
 
 // DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -115,17 +125,36 @@ const booleanish = z.union([z.boolean(), z.enum(["true", "false"]).transform((v)
     error: "must be true or false",
 });
 
-const ingressSchema = z.strictObject({
-    host: z.string({ error: "is required: the public host name of the HyperDX UI" })
-        .regex(DNS_SUBDOMAIN, "must be a DNS host name such as hyperdx.example.com"),
+/** An Ingress with TLS: `ingress` (the HyperDX UI) and `otlpIngress` (OTLP/HTTP to the gateway). */
+const ingressSchema = (what: string, example: string) => z.strictObject({
+    host: z.string({ error: `is required: the public host name of ${what}` })
+        .regex(DNS_SUBDOMAIN, `must be a DNS host name such as ${example}`),
     className: z.string().regex(DNS_SUBDOMAIN, "must be an IngressClass name").optional(),
     tlsSecretName: dnsLabel(63).optional(),
     clusterIssuer: z.string().regex(DNS_SUBDOMAIN, "must be a cert-manager ClusterIssuer name").optional(),
 }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: host, className, tlsSecretName, clusterIssuer` : "must be an object with host, className, tlsSecretName, clusterIssuer" });
 
+/**
+ * Why an agent's gateway endpoint is refused, or undefined. https:// anywhere; http:// only inside
+ * the cluster (`<service>.<namespace>`, `….svc`, `….svc.cluster.local`), where it never leaves it.
+ */
+export function gatewayEndpointProblem(endpoint: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(endpoint);
+    } catch {
+        return "must be a URL such as https://otlp.example.com";
+    }
+    if (url.protocol === "https:") return undefined;
+    if (url.protocol !== "http:") return "must be an https:// URL (or http:// to a cluster-local Service)";
+    const clusterLocal = /^[a-z0-9-]+\.[a-z0-9-]+$/.test(url.hostname) || /\.svc$/.test(url.hostname) || /\.svc\.cluster\.local$/.test(url.hostname);
+    return clusterLocal ? undefined
+        : "must be https:// outside the cluster: the ingestion key travels in its header; http:// is allowed only to a cluster-local Service (<service>.<namespace>, *.svc, *.svc.cluster.local)";
+}
+
 const rawSchema = z.strictObject({
     namespace: dnsLabel(63).default(DEFAULTS.namespace),
-    mode: z.enum(["self-hosted", "managed"], { error: 'must be "self-hosted" or "managed"' }).default(DEFAULTS.mode),
+    mode: z.enum(["self-hosted", "managed", "agent"], { error: 'must be "self-hosted", "managed" or "agent"' }).default(DEFAULTS.mode),
     // Helm release names are at most 53 characters.
     releaseName: dnsLabel(53).default(DEFAULTS.releaseName),
     storageClass: z.union([z.literal(""), z.string().regex(DNS_SUBDOMAIN, "must be a StorageClass name")]).default(DEFAULTS.storageClass),
@@ -133,7 +162,13 @@ const rawSchema = z.strictObject({
     clickhouseUrl: z.url({ protocol: /^https$/, error: "must be the ClickHouse Cloud https:// URL, e.g. https://abc.eu-west-1.aws.clickhouse.cloud:8443" }).optional(),
     clickhouseUser: z.string().min(1, "must not be empty").default(DEFAULTS.clickhouseUser),
     clickhousePassword: z.string().min(1, "must not be empty").optional(),
-    ingress: ingressSchema.optional(),
+    ingress: ingressSchema("the HyperDX UI", "hyperdx.example.com").optional(),
+    otlpIngress: ingressSchema("the OTLP endpoint", "otlp.example.com").optional(),
+    gatewayEndpoint: z.string().superRefine((endpoint, ctx) => {
+        const problem = gatewayEndpointProblem(endpoint);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }).optional(),
+    clusterName: z.string().regex(/^\S+$/, "must not be empty or contain whitespace").optional(),
     protectData: booleanish.default(DEFAULTS.protectData),
     networkPolicies: booleanish.default(DEFAULTS.networkPolicies),
     chartVersions: z.strictObject({
@@ -178,9 +213,36 @@ const rawSchema = z.strictObject({
             if (c.ingress !== undefined) {
                 problem("ingress", "is not allowed when mode is managed: the in-cluster HyperDX holds the admin account and the ingestion key and must not be exposed; users open ClickStack in the ClickHouse Cloud console. Remove `ingress`, or use mode self-hosted");
             }
-        } else {
+        } else if (c.mode === "self-hosted") {
             if (c.clickhouseUrl !== undefined) problem("clickhouseUrl", "is only used when mode is managed; remove it or set mode to managed");
             if (c.clickhousePassword !== undefined) problem("clickhousePassword", "is only used when mode is managed (self-hosted passwords are generated); remove it or set mode to managed");
+        }
+        if (c.mode === "agent") {
+            if (c.gatewayEndpoint === undefined) {
+                problem("gatewayEndpoint", "is required when mode is agent: the central stack's OTLP endpoint, e.g. `pulumi config set gatewayEndpoint https://otlp.example.com` (its `otlpEndpoint` output)");
+            }
+            if (c.ingestionApiKey === undefined) {
+                problem("ingestionApiKey", "is required when mode is agent: the central HyperDX's key, `pulumi config set --secret ingestionApiKey <key>` (the central stack's `ingestionApiKeyCommand` output prints it)");
+            }
+            // ClickStack-only keys: an agent stack runs no ClickStack. Keys with a Pulumi.yaml default count when changed.
+            const clickstackOnly: [string, boolean][] = [
+                ["ingress", c.ingress !== undefined],
+                ["otlpIngress", c.otlpIngress !== undefined],
+                ["bootstrap", bootstrapSet(c.bootstrap)],
+                ["clickhouseUrl", c.clickhouseUrl !== undefined],
+                ["clickhousePassword", c.clickhousePassword !== undefined],
+                ["clickhouseUser", c.clickhouseUser !== DEFAULTS.clickhouseUser],
+                ["clickhouseDataSize", c.clickhouseDataSize !== DEFAULTS.clickhouseDataSize],
+                ["storageClass", c.storageClass !== DEFAULTS.storageClass],
+            ];
+            for (const [key] of clickstackOnly.filter(([, set]) => set)) {
+                problem(key, "is not allowed when mode is agent: an agent stack runs only the collectors and sends to the gateway at gatewayEndpoint; set it on the central stack");
+            }
+            if (c.demo.enabled === true && c.gatewayEndpoint !== undefined && !isClusterLocalHttp(c.gatewayEndpoint)) {
+                problem("demo.enabled", "needs a cluster-local http:// gatewayEndpoint when mode is agent: the demo's services send plain OTLP to <host>:4317/4318 and cannot reach a TLS endpoint");
+            }
+        } else if (c.gatewayEndpoint !== undefined) {
+            problem("gatewayEndpoint", "is only used when mode is agent (self-hosted and managed stacks run their own gateway); remove it or set mode to agent");
         }
         if (c.networkPolicies && c.releaseName.length <= 53) {
             // Label values are at most 63 characters; the operators' instance labels add to the release name.
@@ -212,6 +274,13 @@ function apiKeyProblem(key: string): string | undefined {
     return undefined;
 }
 
+/** Whether the bootstrap object says anything but its defaults. */
+function bootstrapSet(b: { enabled: boolean; adminEmail?: string; rotation: number }): boolean {
+    return !b.enabled || b.adminEmail !== undefined || b.rotation !== 0;
+}
+
+const isClusterLocalHttp = (endpoint: string) => endpoint.startsWith("http://") && gatewayEndpointProblem(endpoint) === undefined;
+
 function atLeastMinimumCollector(tag: string): boolean {
     const parse = (v: string) => v.split(".").map(Number);
     const [a, b, c] = parse(tag);
@@ -233,7 +302,7 @@ export class StackConfigError extends Error {
  * returns the typed config. Pure apart from wrapping secrets in `pulumi.secret`.
  */
 export function parseStackConfig(
-    raw: Record<string, unknown>, cluster: ClusterConfig = {}, encryptedKeys?: ReadonlySet<string>,
+    raw: Record<string, unknown>, cluster: ClusterConfig = {}, encryptedKeys?: ReadonlySet<string>, stack = "default",
 ): StackConfig {
     const set = withoutUnsetValues(raw);
     const plaintext = encryptedKeys === undefined ? [] : [...SECRET_KEYS]
@@ -242,7 +311,7 @@ export function parseStackConfig(
     const result = rawSchema.safeParse(set);
     const problems = [...plaintext, ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, raw)))];
     if (!result.success || problems.length > 0) throw new StackConfigError(problems);
-    return Object.freeze({ cluster: Object.freeze({ ...cluster }), ...toStackConfig(result.data) });
+    return Object.freeze({ cluster: Object.freeze({ ...cluster }), ...toStackConfig(result.data, stack) });
 }
 
 function withoutUnsetValues(raw: Record<string, unknown>): Record<string, unknown> {
@@ -259,13 +328,17 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
     return `${key} ${issue.message} (given: ${shown})`;
 }
 
-function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
+function toStackConfig(c: RawConfig, stack: string): Omit<StackConfig, "cluster"> {
     const managedClickHouse = c.mode === "managed"
         ? { url: c.clickhouseUrl!, user: c.clickhouseUser, password: pulumi.secret(c.clickhousePassword!) }
         : undefined;
     const ingress = c.ingress && {
         ...c.ingress,
         tlsSecretName: c.ingress.tlsSecretName ?? `${c.releaseName}-hyperdx-tls`,
+    };
+    const otlpIngress = c.otlpIngress && {
+        ...c.otlpIngress,
+        tlsSecretName: c.otlpIngress.tlsSecretName ?? `${c.releaseName}-otlp-tls`,
     };
     const source: DemoManifestSource = c.demo.manifestFile !== undefined
         ? { kind: "file", path: c.demo.manifestFile, sha256: c.demo.sha256 }
@@ -280,18 +353,22 @@ function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
         clickhouseDataSize: c.clickhouseDataSize,
         managedClickHouse,
         ingress,
+        otlpIngress,
+        gatewayEndpoint: c.gatewayEndpoint,
+        // "" (Pulumi.yaml's default) means the stack's name.
+        clusterName: c.clusterName ?? stack,
         protectData: c.protectData,
         networkPolicies: c.networkPolicies,
         chartVersions: c.chartVersions,
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
         collectors: c.collectors,
         bootstrap: {
-            enabled: c.bootstrap.enabled && c.ingestionApiKey === undefined,
+            enabled: c.mode !== "agent" && c.bootstrap.enabled && c.ingestionApiKey === undefined,
             adminEmail: c.bootstrap.adminEmail ?? `admin@${c.namespace}.local`,
             rotation: c.bootstrap.rotation,
         },
         // The demo is for exploring: on unless the stack holds production data.
-        demo: { enabled: c.demo.enabled ?? !c.protectData, source },
+        demo: { enabled: c.demo.enabled ?? (c.mode !== "agent" && !c.protectData), source },
     };
 }
 
@@ -341,5 +418,5 @@ export function readEncryptedKeys(env: NodeJS.ProcessEnv = process.env): Readonl
 
 /** The stack's configuration; throws StackConfigError before any resource exists. */
 export function loadConfig(): StackConfig {
-    return parseStackConfig(readRawConfig(), readClusterConfig(), readEncryptedKeys());
+    return parseStackConfig(readRawConfig(), readClusterConfig(), readEncryptedKeys(), pulumi.getStack());
 }

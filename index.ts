@@ -1,11 +1,12 @@
-// clickstack-k8s: config → provider → ClickStack → ingestion wiring → bootstrap → collectors → demo → outputs.
+// clickstack-k8s: config → provider → ClickStack (central stacks) → ingestion wiring → bootstrap →
+// collectors → demo → outputs. An agent stack skips ClickStack and sends to a gateway elsewhere.
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
+import { HyperdxBootstrap } from "./components/bootstrap";
 import { ClickStack } from "./components/clickstack";
 import { KubernetesCollectors } from "./components/collectors";
-import { HyperdxBootstrap } from "./components/bootstrap";
-import { Ingestion } from "./components/ingestion";
+import { ApiKeySource, Ingestion } from "./components/ingestion";
 import { NetworkPolicies } from "./components/network-policies";
 import { loadDemoManifest, OtelDemo } from "./components/otel-demo";
 
@@ -22,7 +23,8 @@ export = async () => {
         metadata: { name: config.namespace },
     }, { provider, ...keepData });
 
-    const clickstack = new ClickStack("clickstack", {
+    // The central stack runs ClickStack; an agent stack has config.gatewayEndpoint instead.
+    const clickstack = config.mode === "agent" ? undefined : new ClickStack("clickstack", {
         namespace: namespace.metadata.name,
         releaseName: config.releaseName,
         clickhouse: config.managedClickHouse
@@ -30,12 +32,13 @@ export = async () => {
             : { kind: "self-hosted", dataSize: config.clickhouseDataSize },
         storageClass: config.storageClass,
         ingress: config.ingress,
+        otlpIngress: config.otlpIngress,
         protectData: config.protectData,
         chartVersions: config.chartVersions,
     }, { provider });
 
     // Only their clients reach OpAMP (which hands out the ingestion keys), ClickHouse, Keeper and MongoDB.
-    if (config.networkPolicies) {
+    if (clickstack && config.networkPolicies) {
         new NetworkPolicies("network-policies", {
             namespace: namespace.metadata.name,
             releaseName: config.releaseName,
@@ -44,18 +47,19 @@ export = async () => {
         }, { provider });
     }
 
-    // The ConfigMap only names the gateway: it does not wait for ClickStack.
+    // The ConfigMap only names the gateway: it does not wait for ClickStack. (An agent stack always
+    // has a key from config: config.ts requires it; so "none" only happens with ClickStack here.)
+    const apiKeySource: ApiKeySource = config.ingestionApiKey !== undefined ? { from: "config", value: config.ingestionApiKey }
+        : clickstack && config.bootstrap.enabled ? { from: "bootstrap" }
+            : { from: "none", portForwardCommand: clickstack!.portForwardCommand, uiUrl: clickstack!.uiUrl };
     const ingestion = new Ingestion("ingestion", {
         namespace: namespace.metadata.name,
-        collectorEndpoint: clickstack.collectorOtlpHttpEndpoint,
-        apiKey: config.ingestionApiKey !== undefined ? { from: "config", value: config.ingestionApiKey }
-            : config.bootstrap.enabled ? { from: "bootstrap" } : { from: "none" },
-        portForwardCommand: clickstack.portForwardCommand,
-        uiUrl: clickstack.uiUrl,
+        collectorEndpoint: clickstack?.collectorOtlpHttpEndpoint ?? config.gatewayEndpoint!,
+        apiKey: apiKeySource,
     }, { provider });
 
     // Registers the admin once ClickStack is ready and writes the ingestion key into the Secret.
-    const bootstrap = config.bootstrap.enabled ? new HyperdxBootstrap("bootstrap", {
+    const bootstrap = clickstack && apiKeySource.from === "bootstrap" ? new HyperdxBootstrap("bootstrap", {
         namespace: namespace.metadata.name,
         releaseName: config.releaseName,
         hyperdxUrl: clickstack.hyperdxInternalUrl,
@@ -75,25 +79,31 @@ export = async () => {
             ingestion: apiKey,
             imageTag: config.collectors.imageTag,
             chartVersion: config.chartVersions.otelCollector,
+            clusterName: config.clusterName,
         }, { provider });
     }
 
     const demo = demoManifest && new OtelDemo("otel-demo", {
         namespace: namespace.metadata.name,
-        collectorHost: clickstack.collectorHost,
+        // An agent's demo sends to a cluster-local gateway (config refuses anything else).
+        collectorHost: clickstack?.collectorHost ?? new URL(config.gatewayEndpoint!).hostname,
         ingestion: apiKey,
         manifest: demoManifest,
     }, { provider });
 
+    // Only outputs that have a value: the CLI warns about every undefined one.
     return {
         namespace: namespace.metadata.name,
         mode: config.mode,
-        collectorEndpoint: clickstack.collectorOtlpHttpEndpoint,
-        hyperdxService: clickstack.hyperdxServiceName,
-        hyperdxPortForward: clickstack.portForwardCommand,
-        hyperdxUrl: clickstack.uiUrl,
-        kubernetesDashboardUrl: clickstack.uiUrl.apply((url) => `${url}/kubernetes`),
-        // Only outputs that have a value: the CLI warns about every undefined one.
+        clusterName: config.clusterName,
+        collectorEndpoint: ingestion.collectorEndpoint,
+        ...(clickstack ? {
+            hyperdxService: clickstack.hyperdxServiceName,
+            hyperdxPortForward: clickstack.portForwardCommand,
+            hyperdxUrl: clickstack.uiUrl,
+            kubernetesDashboardUrl: clickstack.uiUrl.apply((url) => `${url}/kubernetes`),
+        } : {}),
+        ...(clickstack?.otlpEndpoint ? { otlpEndpoint: clickstack.otlpEndpoint } : {}),
         ...(bootstrap ? {
             hyperdxAdminEmail: bootstrap.adminEmail,
             hyperdxAdminPassword: bootstrap.adminPassword,

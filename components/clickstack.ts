@@ -48,7 +48,8 @@ export type ClickHouseTarget =
         readonly password: pulumi.Input<string>;
     };
 
-export interface HyperdxIngress {
+/** An Ingress with TLS: the HyperDX UI (`ingress`) or the gateway's OTLP/HTTP port (`otlpIngress`). */
+export interface TlsIngress {
     readonly host: string;
     readonly className?: string;
     readonly tlsSecretName: string;
@@ -66,7 +67,9 @@ export interface ClickStackArgs {
     /** StorageClass for ClickHouse, Keeper and MongoDB volumes. @default the cluster's default class */
     readonly storageClass?: string;
     /** Expose the HyperDX UI through an Ingress with TLS (self-hosted only). @default none: port-forward */
-    readonly ingress?: HyperdxIngress;
+    readonly ingress?: TlsIngress;
+    /** Expose the gateway's OTLP/HTTP port through an Ingress with TLS, for agents elsewhere. @default none */
+    readonly otlpIngress?: TlsIngress;
     /** Protect both charts and keep them in the cluster on delete: the stateful releases of production. @default false */
     readonly protectData?: boolean;
     /** Chart versions. @default OPERATORS_CHART.version and CLICKSTACK_CHART.version */
@@ -149,7 +152,8 @@ export interface ClickStackValuesInput {
     /** HyperDX's express-session secret: without it, HyperDX signs sessions with a string published in its source. */
     readonly sessionSecret: string;
     readonly storageClass?: string;
-    readonly ingress?: HyperdxIngress;
+    readonly ingress?: TlsIngress;
+    readonly otlpIngress?: TlsIngress;
 }
 
 const sha256Hex = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
@@ -192,6 +196,10 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
             },
             ...(input.ingress ? { ingress: hyperdxIngressValues(input.ingress, names.hyperdxService) } : {}),
         },
+        // The subchart's own Ingress: its backend is always the collector's real Service
+        // (hyperdx.ingress.additionalIngresses names it wrongly unless the release contains "clickstack",
+        // ClickStack-helm-charts#121).
+        ...(input.otlpIngress ? { "otel-collector": { ingress: otlpIngressValues(input.otlpIngress) } } : {}),
         ...(input.storageClass ? { mongodb: { spec: { statefulSet: { spec: { volumeClaimTemplates: mongodbVolumes(input.storageClass) } } } } } : {}),
     };
 
@@ -235,7 +243,7 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
     return mergeValues(ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing }, values);
 }
 
-function hyperdxIngressValues(ingress: HyperdxIngress, service: string) {
+function hyperdxIngressValues(ingress: TlsIngress, service: string) {
     return {
         enabled: true,
         annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : {},
@@ -253,6 +261,17 @@ function hyperdxIngressValues(ingress: HyperdxIngress, service: string) {
                 },
             }],
         },
+    };
+}
+
+/** The opentelemetry-collector chart's `ingress` values: OTLP/HTTP (4318) for one host, with TLS. */
+function otlpIngressValues(ingress: TlsIngress) {
+    return {
+        enabled: true,
+        ...(ingress.clusterIssuer ? { annotations: { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } } : {}),
+        ...(ingress.className ? { ingressClassName: ingress.className } : {}),
+        hosts: [{ host: ingress.host, paths: [{ path: "/", pathType: "Prefix", port: COLLECTOR_OTLP_HTTP_PORT }] }],
+        tls: [{ secretName: ingress.tlsSecretName, hosts: [ingress.host] }],
     };
 }
 
@@ -315,6 +334,8 @@ export class ClickStack extends pulumi.ComponentResource {
     public readonly portForwardCommand: pulumi.Output<string>;
     /** Where users open HyperDX: the Ingress URL, or localhost through the port-forward. */
     public readonly uiUrl: pulumi.Output<string>;
+    /** With `otlpIngress`: the OTLP/HTTP endpoint for agents elsewhere, `https://<host>`. */
+    public readonly otlpEndpoint?: pulumi.Output<string>;
 
     constructor(name: string, args: ClickStackArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.clickhouse.kind === "managed" && args.ingress) {
@@ -372,6 +393,7 @@ export class ClickStack extends pulumi.ComponentResource {
                 sessionSecret: session,
                 storageClass: args.storageClass,
                 ingress: args.ingress,
+                otlpIngress: args.otlpIngress,
             }))),
         }, { parent: this, dependsOn: [this.operators, connections], ...keep });
 
@@ -384,6 +406,7 @@ export class ClickStack extends pulumi.ComponentResource {
         this.hyperdxInternalUrl = pulumi.interpolate`http://${names.hyperdxService}.${this.namespace}:${HYPERDX_APP_PORT}`;
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${this.namespace} service/${names.hyperdxService} ${HYPERDX_APP_PORT}:${HYPERDX_APP_PORT}`;
         this.uiUrl = pulumi.output(args.ingress ? `https://${args.ingress.host}` : `http://localhost:${HYPERDX_APP_PORT}`);
+        this.otlpEndpoint = args.otlpIngress ? pulumi.output(`https://${args.otlpIngress.host}`) : undefined;
 
         this.registerOutputs({
             collectorOtlpHttpEndpoint: this.collectorOtlpHttpEndpoint,

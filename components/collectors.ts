@@ -41,7 +41,12 @@ export interface CollectorComputedValues {
     readonly configMapName: string;
     readonly configMapKey: string;
     readonly apiKeyChecksum: string;
+    /** The resource attribute k8s.cluster.name on every record (env K8S_CLUSTER_NAME). */
+    readonly clusterName: string;
 }
+
+/** The env var the values files' `resource` processor reads the cluster name from. */
+export const CLUSTER_NAME_ENV = "K8S_CLUSTER_NAME";
 
 /** The collector values: the YAML file next to this component, plus image, env and annotation. */
 export function buildCollectorValues(kind: CollectorKind, computed: CollectorComputedValues, file: string = VALUES_FILES[kind]): Record<string, unknown> {
@@ -57,6 +62,7 @@ export function buildCollectorValues(kind: CollectorKind, computed: CollectorCom
             // optional: the collectors start before HyperDX has issued a key (first deploy).
             { name: computed.secretKey, valueFrom: { secretKeyRef: { name: computed.secretName, key: computed.secretKey, optional: true } } },
             { name: computed.configMapKey, valueFrom: { configMapKeyRef: { name: computed.configMapName, key: computed.configMapKey } } },
+            { name: CLUSTER_NAME_ENV, value: computed.clusterName },
         ],
         // A new key changes the pod template, so the pods restart and read it: no `rollout restart`.
         podAnnotations: { [API_KEY_CHECKSUM_ANNOTATION]: computed.apiKeyChecksum },
@@ -71,6 +77,8 @@ export interface KubernetesCollectorsArgs {
     readonly imageTag?: string;
     /** opentelemetry-collector chart version. @default COLLECTOR_CHART.version */
     readonly chartVersion?: string;
+    /** The value of the resource attribute k8s.cluster.name on every record. */
+    readonly clusterName: string;
 }
 
 export class KubernetesCollectors extends pulumi.ComponentResource {
@@ -87,6 +95,7 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
                 configMapName,
                 configMapKey: args.ingestion.configMapKey,
                 apiKeyChecksum,
+                clusterName: args.clusterName,
             }));
         const collector = (kind: CollectorKind) => new kubernetes.helm.v4.Chart(`${name}-${kind}`, {
             chart: COLLECTOR_CHART.chart,

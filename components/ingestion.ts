@@ -54,17 +54,19 @@ export interface IngestionRefs {
 export type ApiKeySource =
     | { readonly from: "config"; readonly value: pulumi.Input<string> }
     | { readonly from: "bootstrap" }
-    | { readonly from: "none" };
+    | {
+        readonly from: "none";
+        /** Shown in `nextSteps`: how to open HyperDX. */
+        readonly portForwardCommand: pulumi.Input<string>;
+        readonly uiUrl: pulumi.Input<string>;
+    };
 
 export interface IngestionArgs {
     readonly namespace: pulumi.Input<string>;
-    /** The gateway collector's OTLP/HTTP URL, from the ClickStack component. */
+    /** The gateway collector's OTLP/HTTP URL: ClickStack's, or (agent) the remote gateway's. */
     readonly collectorEndpoint: pulumi.Input<string>;
     /** Where the key comes from. */
     readonly apiKey: ApiKeySource;
-    /** Shown in `nextSteps`: how to open HyperDX. */
-    readonly portForwardCommand: pulumi.Input<string>;
-    readonly uiUrl: pulumi.Input<string>;
 }
 
 export class Ingestion extends pulumi.ComponentResource implements IngestionRefs {
@@ -113,7 +115,7 @@ export class Ingestion extends pulumi.ComponentResource implements IngestionRefs
             ? pulumi.unsecret(pulumi.output(key.value).apply(apiKeyChecksum))
             : pulumi.output(apiKeyChecksum(undefined));
         this.nextSteps = key.from === "none"
-            ? pulumi.all([args.portForwardCommand, args.uiUrl]).apply(([cmd, url]) => nextStepsWithoutKey(cmd, url, pulumi.getStack()))
+            ? pulumi.all([key.portForwardCommand, key.uiUrl]).apply(([cmd, url]) => nextStepsWithoutKey(cmd, url, pulumi.getStack()))
             : undefined;
 
         this.registerOutputs({

@@ -16,6 +16,7 @@ const computed: CollectorComputedValues = {
     configMapName: "otel-config-vars",
     configMapKey: "YOUR_OTEL_COLLECTOR_ENDPOINT",
     apiKeyChecksum: apiKeyChecksum("3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f"),
+    clusterName: "dev",
 };
 const KINDS: CollectorKind[] = ["deployment", "daemonset"];
 const validate = new Ajv({ allErrors: true, strict: false }).compile(collectorValuesSchema);
@@ -54,6 +55,7 @@ describe.each(KINDS)("%s collector values", (kind) => {
         expect(values.extraEnvs).toEqual([
             { name: "HYPERDX_API_KEY", valueFrom: { secretKeyRef: { name: "hyperdx-secret", key: "HYPERDX_API_KEY", optional: true } } },
             { name: "YOUR_OTEL_COLLECTOR_ENDPOINT", valueFrom: { configMapKeyRef: { name: "otel-config-vars", key: "YOUR_OTEL_COLLECTOR_ENDPOINT" } } },
+            { name: "K8S_CLUSTER_NAME", value: "dev" },
         ]);
     });
 

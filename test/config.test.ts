@@ -20,7 +20,7 @@ const managed = { mode: "managed", clickhouseUrl: "https://abc.eu-west-1.aws.cli
 
 describe("stack config: bad values fail with the key, the value given and what is allowed", () => {
     const cases: [string, Record<string, unknown>, RegExp][] = [
-        ["mode misspelled", { mode: "selfhosted" }, /^mode must be "self-hosted" or "managed" \(given: "selfhosted"\)$/],
+        ["mode misspelled", { mode: "selfhosted" }, /^mode must be "self-hosted", "managed" or "agent" \(given: "selfhosted"\)$/],
         ["managed without URL", { ...managed, clickhouseUrl: undefined }, /^clickhouseUrl is required when mode is managed: .*https:\/\/.* \(given: nothing\)$/],
         ["managed with the empty default URL", { ...managed, clickhouseUrl: "" }, /^clickhouseUrl is required when mode is managed: .* \(given: ""\)$/],
         ["managed without password", { ...managed, clickhousePassword: undefined }, /^clickhousePassword is required when mode is managed: set it with `pulumi config set --secret clickhousePassword <password>` \(given: \[secret\]\)$/],
@@ -147,7 +147,7 @@ describe("stack config: defaults and sources", () => {
 
 describe("stack config errors stop the program before any resource is registered", () => {
     const bad: [string, Record<string, unknown>, RegExp][] = [
-        ["dev with mode selfhosted", { mode: "selfhosted" }, /mode must be "self-hosted" or "managed"/],
+        ["dev with mode selfhosted", { mode: "selfhosted" }, /mode must be "self-hosted", "managed" or "agent"/],
         ["prod without its Cloud password", { clickhousePassword: undefined }, /clickhousePassword is required when mode is managed/],
         ["prod with an http URL", { clickhouseUrl: "http://x.clickhouse.cloud:8123" }, /clickhouseUrl must be the ClickHouse Cloud https:\/\/ URL/],
         ["prod with an ingress", { ingress: { host: "hyperdx.example.com" } }, /ingress is not allowed when mode is managed/],

@@ -265,7 +265,7 @@ describe("no-host-network-exposure (mandatory)", () => {
         const values = buildCollectorValues("daemonset", {
             imageTag: "0.158.0", secretName: "hyperdx-secret", secretKey: "HYPERDX_API_KEY", configMapName: "otel-config-vars",
             configMapKey: "YOUR_OTEL_COLLECTOR_ENDPOINT", apiKeyChecksum: "abc", clusterName: "dev",
-        } as Parameters<typeof buildCollectorValues>[1]);
+        });
         expect(/values-sha256: ([0-9a-f]{64})/.exec(text)?.[1]).toBe(crypto.createHash("sha256").update(JSON.stringify(values)).digest("hex"));
         expect(object.kind).toBe("DaemonSet");
         expect(await violations(noHostNetworkExposure, kubeResource(object))).toEqual([]);
