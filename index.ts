@@ -107,7 +107,8 @@ export = async () => {
         ...(bootstrap ? {
             hyperdxAdminEmail: bootstrap.adminEmail,
             hyperdxAdminPassword: bootstrap.adminPassword,
-            ingestionApiKeyCommand: pulumi.interpolate`kubectl get secret ${ingestion.secretName} --namespace ${namespace.metadata.name} -o jsonpath='{.data.${ingestion.secretKey}}' | base64 -d`,
+            // Prints the key from the cluster (Pulumi never holds it); for senders outside this stack.
+            ingestionApiKeyCommand: pulumi.interpolate`kubectl${config.cluster.context ? ` --context ${config.cluster.context}` : ""} get secret ${ingestion.secretName} --namespace ${namespace.metadata.name} -o jsonpath='{.data.${ingestion.secretKey}}' | base64 -d`,
         } : {}),
         ...(ingestion.nextSteps ? { nextSteps: ingestion.nextSteps } : {}),
         ...(demo ? { demoPortForward: demo.portForwardCommand } : {}),

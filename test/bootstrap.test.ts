@@ -166,6 +166,11 @@ describe("bootstrap settings", () => {
         expect(longestChain(run).length).toBeLessThanOrEqual(4);
     });
 
+    it("the key command names the kube context when the stack sets one", async () => {
+        const run = await runProgram("dev", {}, undefined, { "kubernetes:context": "central" });
+        expect(run.outputs.ingestionApiKeyCommand).toBe("kubectl --context central get secret hyperdx-secret --namespace otel-demo -o jsonpath='{.data.HYPERDX_API_KEY}' | base64 -d");
+    });
+
     it("a custom admin email goes to the Secret and the output", async () => {
         const run = await runProgram("dev", { bootstrap: { adminEmail: "ops@example.com" } });
         expect(run.find(T.secret, "bootstrap-admin").plain.stringData.email).toBe("ops@example.com");
