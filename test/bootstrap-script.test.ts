@@ -140,202 +140,209 @@ function runScript(env: Record<string, string | undefined>): Promise<Result> {
     });
 }
 
-let hyperdx: HyperdxState;
-let kube: KubeState;
-let servers: http.Server[] = [];
-let env: Record<string, string | undefined>;
-let serviceAccountDir: string;
+interface Fixture {
+    readonly hyperdx: HyperdxState;
+    readonly kube: KubeState;
+    readonly env: Record<string, string | undefined>;
+    readonly serviceAccountDir: string;
+    /** The key the fake Secret holds now, decoded. */
+    storedKey(): string | undefined;
+    /** The script never prints a credential, whatever happened. */
+    expectNoCredentialPrinted(result: Result): void;
+}
 
-beforeEach(async () => {
-    hyperdx = { unavailable: 0, sessions: new Map(), calls: [] };
-    kube = { secrets: new Map([[`${NAMESPACE}/${SECRET.name}`, {}]]), forbidden: false, patches: [] };
-    const hyperdxServer = fakeHyperdx(hyperdx);
-    const kubeServer = fakeKubernetes(kube);
-    servers = [hyperdxServer, kubeServer];
-    serviceAccountDir = fs.mkdtempSync(path.join(os.tmpdir(), "sa-"));
-    fs.writeFileSync(path.join(serviceAccountDir, "token"), `${TOKEN}\n`);
-    env = {
-        PATH: process.env.PATH,
-        HYPERDX_URL: await listen(hyperdxServer),
-        HYPERDX_ADMIN_EMAIL: EMAIL,
-        HYPERDX_ADMIN_PASSWORD: PASSWORD,
-        API_KEY_SECRET_NAME: SECRET.name,
-        API_KEY_SECRET_KEY: SECRET.key,
-        NAMESPACE,
-        ROTATE_KEY: "false",
-        WAIT_SECONDS: "20",
-        KUBERNETES_API_URL: await listen(kubeServer),
-        SERVICEACCOUNT_DIR: serviceAccountDir,
+/**
+ * Runs `test` against its own fake HyperDX, fake Kubernetes API and service-account directory, so the
+ * tests run concurrently (each spends most of its time waiting on a child process).
+ */
+function withFixture(test: (f: Fixture) => Promise<void>): () => Promise<void> {
+    return async () => {
+        const hyperdx: HyperdxState = { unavailable: 0, sessions: new Map(), calls: [] };
+        const kube: KubeState = { secrets: new Map([[`${NAMESPACE}/${SECRET.name}`, {}]]), forbidden: false, patches: [] };
+        const servers = [fakeHyperdx(hyperdx), fakeKubernetes(kube)];
+        const serviceAccountDir = fs.mkdtempSync(path.join(os.tmpdir(), "sa-"));
+        fs.writeFileSync(path.join(serviceAccountDir, "token"), `${TOKEN}\n`);
+        const env = {
+            PATH: process.env.PATH,
+            HYPERDX_URL: await listen(servers[0]),
+            HYPERDX_ADMIN_EMAIL: EMAIL,
+            HYPERDX_ADMIN_PASSWORD: PASSWORD,
+            API_KEY_SECRET_NAME: SECRET.name,
+            API_KEY_SECRET_KEY: SECRET.key,
+            NAMESPACE,
+            ROTATE_KEY: "false",
+            WAIT_SECONDS: "20",
+            KUBERNETES_API_URL: await listen(servers[1]),
+            SERVICEACCOUNT_DIR: serviceAccountDir,
+        };
+        const storedKey = () => {
+            const data = kube.secrets.get(`${NAMESPACE}/${SECRET.name}`)?.data?.[SECRET.key];
+            return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
+        };
+        const expectNoCredentialPrinted = (result: Result) => {
+            const printed = result.stdout + result.stderr;
+            expect(printed).not.toContain(PASSWORD);
+            if (hyperdx.team) expect(printed).not.toContain(hyperdx.team.apiKey);
+            const stored = storedKey();
+            if (stored) expect(printed).not.toContain(stored);
+        };
+        try {
+            await test({ hyperdx, kube, env, serviceAccountDir, storedKey, expectNoCredentialPrinted });
+        } finally {
+            await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+            fs.rmSync(serviceAccountDir, { recursive: true, force: true });
+        }
     };
-});
-
-afterEach(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    fs.rmSync(serviceAccountDir, { recursive: true, force: true });
-});
-
-const storedKey = () => {
-    const data = kube.secrets.get(`${NAMESPACE}/${SECRET.name}`)?.data?.[SECRET.key];
-    return data === undefined ? undefined : Buffer.from(data, "base64").toString("utf8");
-};
-
-/** The script never prints a credential, whatever happened. */
-function expectNoCredentialPrinted(result: Result) {
-    const printed = result.stdout + result.stderr;
-    expect(printed).not.toContain(PASSWORD);
-    if (hyperdx.team) expect(printed).not.toContain(hyperdx.team.apiKey);
-    const stored = storedKey();
-    if (stored) expect(printed).not.toContain(stored);
 }
 
 describe("bootstrap script against fake HyperDX and Kubernetes APIs", () => {
-    it("fresh install: registers the admin and stores the team's key", async () => {
-        const result = await runScript(env);
+    it.concurrent("fresh install: registers the admin and stores the team's key", withFixture(async (f) => {
+        const result = await runScript(f.env);
         expect(result).toMatchObject({ code: 0, stderr: "" });
-        expect(hyperdx.team?.users).toEqual({ [EMAIL]: PASSWORD });
-        expect(storedKey()).toBe(hyperdx.team?.apiKey);
-        expect(hyperdx.calls).toEqual(["GET /api/installation", "POST /api/register/password", "GET /api/team"]);
+        expect(f.hyperdx.team?.users).toEqual({ [EMAIL]: PASSWORD });
+        expect(f.storedKey()).toBe(f.hyperdx.team?.apiKey);
+        expect(f.hyperdx.calls).toEqual(["GET /api/installation", "POST /api/register/password", "GET /api/team"]);
         expect(result.stdout).toContain(`registered the HyperDX admin ${EMAIL}`);
-        expectNoCredentialPrinted(result);
-    });
+        f.expectNoCredentialPrinted(result);
+    }));
 
-    it("running twice gives the same key and exit 0, without writing again", async () => {
-        const first = await runScript(env);
-        const key = storedKey();
-        const second = await runScript(env);
+    it.concurrent("running twice gives the same key and exit 0, without writing again", withFixture(async (f) => {
+        const first = await runScript(f.env);
+        const key = f.storedKey();
+        const second = await runScript(f.env);
         expect([first.code, second.code]).toEqual([0, 0]);
-        expect(storedKey()).toBe(key);
-        expect(kube.patches).toHaveLength(1);
+        expect(f.storedKey()).toBe(key);
+        expect(f.kube.patches).toHaveLength(1);
         expect(second.stdout).toContain("already holds");
-        expectNoCredentialPrinted(second);
-    });
+        f.expectNoCredentialPrinted(second);
+    }));
 
-    it("team exists and the stack's credentials work: logs in and stores the key", async () => {
-        hyperdx.team = { apiKey: crypto.randomUUID(), users: { [EMAIL]: PASSWORD } };
-        const result = await runScript(env);
+    it.concurrent("team exists and the stack's credentials work: logs in and stores the key", withFixture(async (f) => {
+        f.hyperdx.team = { apiKey: crypto.randomUUID(), users: { [EMAIL]: PASSWORD } };
+        const result = await runScript(f.env);
         expect(result.code).toBe(0);
-        expect(storedKey()).toBe(hyperdx.team.apiKey);
-        expect(hyperdx.calls).toEqual(["GET /api/installation", "POST /api/login/password", "GET /api/team"]);
-        expectNoCredentialPrinted(result);
-    });
+        expect(f.storedKey()).toBe(f.hyperdx.team.apiKey);
+        expect(f.hyperdx.calls).toEqual(["GET /api/installation", "POST /api/login/password", "GET /api/team"]);
+        f.expectNoCredentialPrinted(result);
+    }));
 
-    it("team exists and the credentials do not work: one clear line, Secret untouched", async () => {
-        hyperdx.team = { apiKey: crypto.randomUUID(), users: { "someone@example.com": "Their-Own-Pw-1!" } };
-        const result = await runScript(env);
+    it.concurrent("team exists and the credentials do not work: one clear line, Secret untouched", withFixture(async (f) => {
+        f.hyperdx.team = { apiKey: crypto.randomUUID(), users: { "someone@example.com": "Their-Own-Pw-1!" } };
+        const result = await runScript(f.env);
         expect(result.code).toBe(1);
         expect(result.stderr.trim().split("\n")).toHaveLength(1);
         expect(result.stderr).toMatch(/HyperDX already has a team that this stack did not create: logging in as admin@otel-demo.local failed \(err=authFail\)\. Set the ingestion key by hand instead: pulumi config set --secret ingestionApiKey/);
-        expect(kube.patches).toEqual([]);
-        expect(storedKey()).toBeUndefined();
-        expectNoCredentialPrinted(result);
-    });
+        expect(f.kube.patches).toEqual([]);
+        expect(f.storedKey()).toBeUndefined();
+        f.expectNoCredentialPrinted(result);
+    }));
 
-    it("HyperDX answers 503 first, then comes up", async () => {
-        hyperdx.unavailable = 2;
-        const result = await runScript(env);
+    it.concurrent("HyperDX answers 503 first, then comes up", withFixture(async (f) => {
+        f.hyperdx.unavailable = 2;
+        const result = await runScript(f.env);
         expect(result.code).toBe(0);
-        expect(hyperdx.calls.filter((c) => c === "GET /api/installation")).toHaveLength(3);
-        expect(storedKey()).toBe(hyperdx.team?.apiKey);
-    });
+        expect(f.hyperdx.calls.filter((c) => c === "GET /api/installation")).toHaveLength(3);
+        expect(f.storedKey()).toBe(f.hyperdx.team?.apiKey);
+    }));
 
-    it("HyperDX never answers within WAIT_SECONDS", async () => {
-        hyperdx.unavailable = 1000;
-        const result = await runScript({ ...env, WAIT_SECONDS: "1" });
+    it.concurrent("HyperDX never answers within WAIT_SECONDS", withFixture(async (f) => {
+        f.hyperdx.unavailable = 1000;
+        const result = await runScript({ ...f.env, WAIT_SECONDS: "1" });
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/^hyperdx-bootstrap: HyperDX at http:\/\/127\.0\.0\.1:\d+ did not answer within 1s \(last: HTTP 503\)\n$/);
-    });
+    }));
 
-    it("HyperDX not reachable at all (connection refused)", async () => {
+    it.concurrent("HyperDX not reachable at all (connection refused)", withFixture(async (f) => {
         const closed = http.createServer();
         const url = await listen(closed);
         await new Promise((r) => closed.close(r));
-        const result = await runScript({ ...env, HYPERDX_URL: url, WAIT_SECONDS: "1" });
+        const result = await runScript({ ...f.env, HYPERDX_URL: url, WAIT_SECONDS: "1" });
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/did not answer within 1s \(last: ECONNREFUSED\)/);
-    });
+    }));
 
-    it("registration rejected (400): says why, from HyperDX's validation messages", async () => {
-        hyperdx.registerAnswer = {
+    it.concurrent("registration rejected (400): says why, from HyperDX's validation messages", withFixture(async (f) => {
+        f.hyperdx.registerAnswer = {
             status: 400,
             body: [{ type: "Body", errors: { issues: [{ code: "custom", message: "Password must include at least one special character", path: ["password"] }], name: "ZodError" } }],
         };
-        const result = await runScript(env);
+        const result = await runScript(f.env);
         expect(result.code).toBe(1);
         expect(result.stderr).toBe("hyperdx-bootstrap: HyperDX refused to register admin@otel-demo.local: HTTP 400 password: Password must include at least one special character\n");
-        expect(kube.patches).toEqual([]);
-        expectNoCredentialPrinted(result);
-    });
+        expect(f.kube.patches).toEqual([]);
+        f.expectNoCredentialPrinted(result);
+    }));
 
-    it("409 race: someone registered between the check and ours, with the stack's credentials: logs in", async () => {
+    it.concurrent("409 race: someone registered between the check and ours, with the stack's credentials: logs in", withFixture(async (f) => {
         // An earlier attempt of this Job registered and then died before storing the key.
-        hyperdx.team = { apiKey: crypto.randomUUID(), users: { [EMAIL]: PASSWORD } };
-        hyperdx.teamCreatedAfterCheck = true;
-        const result = await runScript(env);
+        f.hyperdx.team = { apiKey: crypto.randomUUID(), users: { [EMAIL]: PASSWORD } };
+        f.hyperdx.teamCreatedAfterCheck = true;
+        const result = await runScript(f.env);
         expect(result.code).toBe(0);
-        expect(hyperdx.calls).toEqual(["GET /api/installation", "POST /api/register/password", "POST /api/login/password", "GET /api/team"]);
-        expect(storedKey()).toBe(hyperdx.team.apiKey);
-    });
+        expect(f.hyperdx.calls).toEqual(["GET /api/installation", "POST /api/register/password", "POST /api/login/password", "GET /api/team"]);
+        expect(f.storedKey()).toBe(f.hyperdx.team.apiKey);
+    }));
 
-    it("rotation: ROTATE_KEY=true gets a new key from HyperDX and stores it", async () => {
-        hyperdx.team = { apiKey: "old-key-0000", users: { [EMAIL]: PASSWORD } };
-        kube.secrets.set(`${NAMESPACE}/${SECRET.name}`, { data: { [SECRET.key]: Buffer.from("old-key-0000").toString("base64") } });
-        const result = await runScript({ ...env, ROTATE_KEY: "true" });
+    it.concurrent("rotation: ROTATE_KEY=true gets a new key from HyperDX and stores it", withFixture(async (f) => {
+        f.hyperdx.team = { apiKey: "old-key-0000", users: { [EMAIL]: PASSWORD } };
+        f.kube.secrets.set(`${NAMESPACE}/${SECRET.name}`, { data: { [SECRET.key]: Buffer.from("old-key-0000").toString("base64") } });
+        const result = await runScript({ ...f.env, ROTATE_KEY: "true" });
         expect(result.code).toBe(0);
-        expect(hyperdx.calls).toContain("PATCH /api/team/apiKey");
-        expect(hyperdx.team.apiKey).not.toBe("old-key-0000");
-        expect(storedKey()).toBe(hyperdx.team.apiKey);
+        expect(f.hyperdx.calls).toContain("PATCH /api/team/apiKey");
+        expect(f.hyperdx.team.apiKey).not.toBe("old-key-0000");
+        expect(f.storedKey()).toBe(f.hyperdx.team.apiKey);
         expect(result.stdout).not.toContain("old-key-0000");
-        expectNoCredentialPrinted(result);
-    });
+        f.expectNoCredentialPrinted(result);
+    }));
 
-    it("the Kubernetes API answers 403: says which Secret and why", async () => {
-        kube.forbidden = true;
-        const result = await runScript(env);
+    it.concurrent("the Kubernetes API answers 403: says which Secret and why", withFixture(async (f) => {
+        f.kube.forbidden = true;
+        const result = await runScript(f.env);
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/^hyperdx-bootstrap: the Kubernetes API refused to read secret otel-demo\/hyperdx-secret: HTTP 403 secrets "hyperdx-secret" is forbidden: .*cannot get resource "secrets"/);
-        expectNoCredentialPrinted(result);
-    });
+        f.expectNoCredentialPrinted(result);
+    }));
 
-    it("the Secret does not exist (404)", async () => {
-        kube.secrets.clear();
-        const result = await runScript(env);
+    it.concurrent("the Secret does not exist (404)", withFixture(async (f) => {
+        f.kube.secrets.clear();
+        const result = await runScript(f.env);
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/refused to read secret otel-demo\/hyperdx-secret: HTTP 404 secrets "hyperdx-secret" not found/);
-    });
+    }));
 
-    it("builds the Kubernetes API URL from KUBERNETES_SERVICE_HOST/PORT when KUBERNETES_API_URL is unset", async () => {
-        const kubeUrl = new URL(env.KUBERNETES_API_URL!);
+    it.concurrent("builds the Kubernetes API URL from KUBERNETES_SERVICE_HOST/PORT when KUBERNETES_API_URL is unset", withFixture(async (f) => {
+        const kubeUrl = new URL(f.env.KUBERNETES_API_URL!);
         // https to a plain-HTTP fake: the script tried TLS, which proves the default scheme and address.
-        const result = await runScript({ ...env, KUBERNETES_API_URL: undefined, KUBERNETES_SERVICE_HOST: kubeUrl.hostname, KUBERNETES_SERVICE_PORT: kubeUrl.port });
+        const result = await runScript({ ...f.env, KUBERNETES_API_URL: undefined, KUBERNETES_SERVICE_HOST: kubeUrl.hostname, KUBERNETES_SERVICE_PORT: kubeUrl.port });
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(new RegExp(`the Kubernetes API at https://127\\.0\\.0\\.1:${kubeUrl.port} is not reachable`));
-    });
+    }));
 
-    it.each([
+    it.concurrent.each([
         ["HYPERDX_URL", /^hyperdx-bootstrap: missing environment variable\(s\): HYPERDX_URL\n$/],
         ["HYPERDX_ADMIN_PASSWORD", /^hyperdx-bootstrap: missing environment variable\(s\): HYPERDX_ADMIN_PASSWORD\n$/],
         ["NAMESPACE", /^hyperdx-bootstrap: missing environment variable\(s\): NAMESPACE\n$/],
-    ])("bad env: missing %s names itself", async (name, message) => {
-        const result = await runScript({ ...env, [name]: undefined });
+    ])("bad env: missing %s names itself", (name, message) => withFixture(async (f) => {
+        const result = await runScript({ ...f.env, [name]: undefined });
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(message);
-        expect(hyperdx.calls).toEqual([]);
-    });
+        expect(f.hyperdx.calls).toEqual([]);
+    })());
 
-    it.each([
+    it.concurrent.each([
         ["WAIT_SECONDS", "soon", /WAIT_SECONDS must be a positive integer, got soon/],
         ["ROTATE_KEY", "yes", /ROTATE_KEY must be true or false, got yes/],
         ["HYPERDX_URL", "not a url", /HYPERDX_URL is not a URL: not a url/],
-    ])("bad env: %s=%s", async (name, value, message) => {
-        const result = await runScript({ ...env, [name]: value });
+    ])("bad env: %s=%s", (name, value, message) => withFixture(async (f) => {
+        const result = await runScript({ ...f.env, [name]: value });
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(message);
-    });
+    })());
 
-    it("no service account token: names the file it looked for", async () => {
-        fs.rmSync(path.join(serviceAccountDir, "token"));
-        const result = await runScript(env);
+    it.concurrent("no service account token: names the file it looked for", withFixture(async (f) => {
+        fs.rmSync(path.join(f.serviceAccountDir, "token"));
+        const result = await runScript(f.env);
         expect(result.code).toBe(1);
-        expect(result.stderr).toContain(`cannot read the service account token in ${serviceAccountDir}: ENOENT`);
-    });
+        expect(result.stderr).toContain(`cannot read the service account token in ${f.serviceAccountDir}: ENOENT`);
+    }));
 });

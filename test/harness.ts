@@ -168,14 +168,22 @@ async function evaluate(
     pulumi.runtime.setAllConfig(config, encrypted);
     process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(encrypted);
 
-    const exported = await program();
+    // Pulumi records a stack trace on every promise it makes (runtime/debuggable.js), and under jest
+    // each one is source-mapped: a third of a run's time. The program's own errors keep their message.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     const outputs: Record<string, unknown> = {};
     const secretOutputs: string[] = [];
-    for (const [key, value] of Object.entries(exported)) {
-        outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
-        if (pulumi.Output.isInstance(value) && await pulumi.isSecret(value)) secretOutputs.push(key);
+    try {
+        const exported = await program();
+        for (const [key, value] of Object.entries(exported)) {
+            outputs[key] = pulumi.Output.isInstance(value) ? await promiseOf(value) : value;
+            if (pulumi.Output.isInstance(value) && await pulumi.isSecret(value)) secretOutputs.push(key);
+        }
+        await settle(recorded);
+    } finally {
+        Error.stackTraceLimit = stackTraceLimit;
     }
-    await settle(recorded);
     const find = (type: string, name: string) => {
         const hit = recorded.find((r) => r.type === type && r.name === name);
         if (!hit) throw new Error(`no ${type} named ${name}; registered: ${recorded.map((r) => `${r.type} ${r.name}`).join(", ")}`);
@@ -200,10 +208,10 @@ export function promiseOf<T>(output: { apply<U>(f: (t: T) => U): unknown }): Pro
 async function settle(recorded: readonly Recorded[]): Promise<void> {
     let seen = -1;
     let quietTurns = 0;
-    while (quietTurns < 3) {
+    while (quietTurns < 2) {
         quietTurns = seen === recorded.length ? quietTurns + 1 : 0;
         seen = recorded.length;
-        await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 5));
     }
 }
 
