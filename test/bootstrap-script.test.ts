@@ -28,6 +28,8 @@ interface HyperdxState {
     registerAnswer?: { status: number; body: unknown };
     sessions: Map<string, string>;
     calls: string[];
+    /** The Cookie header of each GET /api/team. */
+    teamCookies: (string | undefined)[];
 }
 
 /** A fake HyperDX: the routes the script uses, with HyperDX's statuses, redirects and cookie. */
@@ -73,6 +75,7 @@ function fakeHyperdx(state: HyperdxState): http.Server {
                     return res.end();
                 }
                 case "GET /api/team":
+                    state.teamCookies.push(req.headers.cookie);
                     if (!sessionEmail() || !state.team) return json(401, "Unauthorized");
                     return json(200, { _id: "t1", name: `${EMAIL}'s Team`, apiKey: state.team.apiKey, allowedAuthMethods: [], createdAt: "2026-11-28" });
                 case "PATCH /api/team/apiKey":
@@ -157,7 +160,7 @@ interface Fixture {
  */
 function withFixture(test: (f: Fixture) => Promise<void>): () => Promise<void> {
     return async () => {
-        const hyperdx: HyperdxState = { unavailable: 0, sessions: new Map(), calls: [] };
+        const hyperdx: HyperdxState = { unavailable: 0, sessions: new Map(), calls: [], teamCookies: [] };
         const kube: KubeState = { secrets: new Map([[`${NAMESPACE}/${SECRET.name}`, {}]]), forbidden: false, patches: [] };
         const servers = [fakeHyperdx(hyperdx), fakeKubernetes(kube)];
         const serviceAccountDir = fs.mkdtempSync(path.join(os.tmpdir(), "sa-"));
@@ -204,6 +207,15 @@ describe("bootstrap script against fake HyperDX and Kubernetes APIs", () => {
         expect(f.hyperdx.calls).toEqual(["GET /api/installation", "POST /api/register/password", "GET /api/team"]);
         expect(result.stdout).toContain(`registered the HyperDX admin ${EMAIL}`);
         f.expectNoCredentialPrinted(result);
+    }));
+
+    it.concurrent("the session cookie is set for another domain (FRONTEND_URL's): the script sends connect.sid itself", withFixture(async (f) => {
+        const result = await runScript(f.env);
+        expect(result.code).toBe(0);
+        // The fake sets `Domain=hyperdx.example.com`, not 127.0.0.1: a cookie jar would send nothing.
+        expect(f.hyperdx.teamCookies).toHaveLength(1);
+        expect(f.hyperdx.teamCookies[0]).toMatch(/^connect\.sid=s%3A[0-9a-f-]+$/);
+        expect(f.hyperdx.sessions.get(f.hyperdx.teamCookies[0]!.slice("connect.sid=".length))).toBe(EMAIL);
     }));
 
     it.concurrent("running twice gives the same key and exit 0, without writing again", withFixture(async (f) => {

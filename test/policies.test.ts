@@ -269,6 +269,9 @@ describe("no-host-network-exposure (mandatory)", () => {
         expect(/values-sha256: ([0-9a-f]{64})/.exec(text)?.[1]).toBe(crypto.createHash("sha256").update(JSON.stringify(values)).digest("hex"));
         expect(object.kind).toBe("DaemonSet");
         expect(await violations(noHostNetworkExposure, kubeResource(object))).toEqual([]);
+        // ... while the log preset's hostPath mounts stay: the DaemonSet still reads the node's logs.
+        const volumes = (object as unknown as { spec: { template: { spec: { volumes: { name: string; hostPath?: { path: string } }[] } } } }).spec.template.spec.volumes;
+        expect(volumes.filter((v) => v.hostPath).map((v) => v.hostPath!.path).sort()).toEqual(["/", "/var/lib/docker/containers", "/var/log/pods"]);
     });
 
     it.each<[string, FakeResource]>([
