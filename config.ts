@@ -57,7 +57,7 @@ export interface StackConfig {
         readonly clickstack: string;
         readonly otelCollector: string;
     };
-    /** The HyperDX ingestion API key; undefined until the first user has registered. */
+    /** The HyperDX ingestion API key from config (a Pulumi secret); set, it replaces the bootstrap. Required in agent mode. */
     readonly ingestionApiKey?: pulumi.Output<string>;
     readonly collectors: { readonly enabled: boolean; readonly imageTag: string };
     /**
