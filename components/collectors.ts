@@ -4,7 +4,7 @@ import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
-import { loadValuesObject } from "./values-file";
+import { loadValuesObject, mergeValues } from "./values-file";
 
 /**
  * Pinned chart, and the collector image that matches it: the chart's appVersion. The chart rewrites
@@ -28,6 +28,8 @@ export const COLLECTOR_RELEASES: Record<CollectorKind, string> = {
     daemonset: "k8s-otel-daemonset",
 };
 
+/** What both collectors share; each one's own file is merged on top. */
+const COMMON_VALUES_FILE = path.join(__dirname, "values", "k8s-common.yaml");
 const VALUES_FILES: Record<CollectorKind, string> = {
     deployment: path.join(__dirname, "values", "k8s-deployment.yaml"),
     daemonset: path.join(__dirname, "values", "k8s-daemonset.yaml"),
@@ -48,13 +50,20 @@ export interface CollectorComputedValues {
 /** The env var the values files' `resource` processor reads the cluster name from. */
 export const CLUSTER_NAME_ENV = "K8S_CLUSTER_NAME";
 
-/** The collector values: the YAML file next to this component, plus image, env and annotation. */
-export function buildCollectorValues(kind: CollectorKind, computed: CollectorComputedValues, file: string = VALUES_FILES[kind]): Record<string, unknown> {
-    const fromFile = loadValuesObject(file);
-    const programOwned = ["image", "extraEnvs", "podAnnotations"].filter((key) => key in fromFile);
-    if (programOwned.length > 0) {
-        throw new Error(`Values file ${file} sets ${programOwned.join(", ")}, which the program computes; remove them from the file`);
+/**
+ * The collector values: k8s-common.yaml with the collector's own file merged on top (both next to
+ * this component), plus image, env and annotation.
+ */
+export function buildCollectorValues(
+    kind: CollectorKind, computed: CollectorComputedValues, file: string = VALUES_FILES[kind], commonFile: string = COMMON_VALUES_FILE,
+): Record<string, unknown> {
+    for (const f of [commonFile, file]) {
+        const programOwned = ["image", "extraEnvs", "podAnnotations"].filter((key) => key in loadValuesObject(f));
+        if (programOwned.length > 0) {
+            throw new Error(`Values file ${f} sets ${programOwned.join(", ")}, which the program computes; remove them from the file`);
+        }
     }
+    const fromFile = mergeValues(loadValuesObject(commonFile), loadValuesObject(file));
     return {
         ...fromFile,
         image: { repository: COLLECTOR_CHART.imageRepository, tag: computed.imageTag },
