@@ -4,10 +4,11 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, SECRET_KEYS } from "../config";
 import program from "../index";
 
 export const ROOT = path.join(__dirname, "..");
-export const PROJECT = "clickstack-k8s";
+export { PROJECT };
 export const DEMO_FIXTURE = path.join(__dirname, "fixtures", "demo-manifest.yaml");
 export type StackName = "dev" | "prod";
 
@@ -22,8 +23,8 @@ export const TEST_SUBSTITUTES: Record<StackName, Record<string, unknown>> = {
 };
 
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-/** Stack config keys a user sets with `pulumi config set --secret`. */
-const SECRET_CONFIG_KEY = /^(clickstack-k8s:clickhousePassword|clickstack-k8s:ingestionApiKey|kubernetes:kubeconfig)$/;
+/** Stack config keys a user sets with `pulumi config set --secret`: the project's secrets, and the kubeconfig. */
+const SECRET_CONFIG_KEYS = new Set([...[...SECRET_KEYS].map((k) => `${PROJECT}:${k}`), "kubernetes:kubeconfig"]);
 
 export interface RunOptions {
     /** Secret keys (without the project prefix) the stack holds in plain text, as after `pulumi config set` without `--secret`. */
@@ -164,7 +165,7 @@ async function evaluate(
     // What the language host passes: the keys the stack holds encrypted. Secret keys count as set
     // with `--secret` unless the test says they were set in plain text.
     const plaintext = new Set((options.plaintext ?? []).map((k) => `${PROJECT}:${k}`));
-    const encrypted = Object.keys(config).filter((k) => SECRET_CONFIG_KEY.test(k) && !plaintext.has(k) && config[k] !== "");
+    const encrypted = Object.keys(config).filter((k) => SECRET_CONFIG_KEYS.has(k) && !plaintext.has(k) && config[k] !== "");
     pulumi.runtime.setAllConfig(config, encrypted);
     process.env.PULUMI_CONFIG_SECRET_KEYS = JSON.stringify(encrypted);
 
