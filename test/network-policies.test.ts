@@ -214,8 +214,9 @@ describe("networkPolicies config", () => {
         await expect(runProgram("dev", { networkPolicies: "maybe" }, [])).rejects.toThrow(/networkPolicies must be true or false \(given: "maybe"\)/);
     });
 
-    it("the pure builder and the selectors agree on a release", () => {
-        const built = buildNetworkPolicies(clickstackPods("my-clickstack"), true);
-        expect(Object.keys(built).sort()).toEqual(["clickhouse", "hyperdx", "keeper", "mongodb", "otel-collector"]);
+    it("ClickHouse and Keeper get policies only where they run (the pure builder)", () => {
+        const pods = clickstackPods("my-clickstack");
+        expect(Object.keys(buildNetworkPolicies(pods, true)).sort()).toEqual(["clickhouse", "hyperdx", "keeper", "mongodb", "otel-collector"]);
+        expect(Object.keys(buildNetworkPolicies(pods, false)).sort()).toEqual(["hyperdx", "mongodb", "otel-collector"]);
     });
 });
