@@ -8,6 +8,7 @@ import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import stableStringify from "safe-stable-stringify";
 import { IngestionRefs } from "./ingestion";
 
 /** The script the Job runs: standalone Node (no dependencies), tested as a file (test/bootstrap-script.test.ts). */
@@ -108,16 +109,8 @@ export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: st
  * knows when the Job will run again (and may rotate): exactly when the Job's spec changes.
  */
 export function apiKeyGeneration(jobSpec: object): string {
-    return crypto.createHash("sha256").update(canonicalJson(jobSpec)).digest("hex");
-}
-
-/** JSON with object keys sorted, so the hash does not depend on key order. */
-function canonicalJson(value: unknown): string {
-    if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-    if (value !== null && typeof value === "object") {
-        return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(",")}}`;
-    }
-    return JSON.stringify(value);
+    // Keys sorted: reordering the builder's object literal must not restart every reader.
+    return crypto.createHash("sha256").update(stableStringify(jobSpec) ?? "").digest("hex");
 }
 
 export interface HyperdxBootstrapArgs {
