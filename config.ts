@@ -2,7 +2,7 @@
 // frozen result; nothing else reads `pulumi.Config`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART } from "./components/clickstack";
+import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, TlsIngress } from "./components/clickstack";
 import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
 import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
 
@@ -10,13 +10,6 @@ export const PROJECT = "clickstack-k8s";
 
 /** self-hosted and managed run ClickStack here; agent only runs the collectors, sending to a gateway elsewhere. */
 export type Mode = "self-hosted" | "managed" | "agent";
-
-export interface IngressConfig {
-    readonly host: string;
-    readonly className?: string;
-    readonly tlsSecretName: string;
-    readonly clusterIssuer?: string;
-}
 
 export interface ManagedClickHouse {
     /** ClickHouse Cloud HTTPS endpoint, e.g. https://abc.eu-west-1.aws.clickhouse.cloud:8443 */
@@ -42,9 +35,9 @@ export interface StackConfig {
     readonly clickhouseDataSize: string;
     /** Set exactly when mode is "managed". */
     readonly managedClickHouse?: ManagedClickHouse;
-    readonly ingress?: IngressConfig;
+    readonly ingress?: TlsIngress;
     /** An Ingress with TLS for the gateway collector's OTLP/HTTP port (self-hosted and managed). */
-    readonly otlpIngress?: IngressConfig;
+    readonly otlpIngress?: TlsIngress;
     /** Agent mode: the remote gateway's OTLP/HTTP endpoint the collectors send to. */
     readonly gatewayEndpoint?: string;
     /** Added to every log and metric as `k8s.cluster.name`. */
