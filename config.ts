@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, TlsIngress } from "./components/clickstack";
+import { ChartSource, chartFolderProblem, parseChartSource } from "./components/chart-source";
 import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
 import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
 
@@ -50,6 +51,8 @@ export interface StackConfig {
         readonly clickstack: string;
         readonly otelCollector: string;
     };
+    /** Where every chart comes from: upstream, a mirror repository, an OCI registry or a local folder. */
+    readonly chartSource: ChartSource;
     /** The HyperDX ingestion API key from config (a Pulumi secret); set, it replaces the bootstrap. Required in agent mode. */
     readonly ingestionApiKey?: pulumi.Output<string>;
     readonly collectors: { readonly enabled: boolean; readonly imageTag: string };
@@ -86,6 +89,7 @@ export const DEFAULTS = {
     collectors: {},
     demo: {},
     chartVersions: {},
+    chartSource: "",
 } as const;
 
 /** Optional keys whose "not set" is "" (strings) or {} (objects), as Pulumi.yaml declares them. */
@@ -171,6 +175,10 @@ const rawSchema = z.strictObject({
     }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: clickstackOperators, clickstack, otelCollector` : "must be an object" }).default({
         clickstackOperators: OPERATORS_CHART.version, clickstack: CLICKSTACK_CHART.version, otelCollector: COLLECTOR_CHART.version,
     }),
+    chartSource: z.string().superRefine((value, ctx) => {
+        const source = parseChartSource(value);
+        if (typeof source === "string") ctx.addIssue({ code: "custom", message: source });
+    }).default(DEFAULTS.chartSource),
     ingestionApiKey: z.string().superRefine((key, ctx) => {
         const problem = apiKeyProblem(key);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -243,6 +251,16 @@ const rawSchema = z.strictObject({
             if (tooLong.length > 0) {
                 problem("releaseName", `is too long for the NetworkPolicies: the pod label ${tooLong[0]} would exceed 63 characters; shorten releaseName or set networkPolicies to false`);
             }
+        }
+        const source = parseChartSource(c.chartSource);
+        if (typeof source !== "string" && source.kind === "folder") {
+            const charts: { chart: string; version: string }[] = c.mode === "agent" ? [] : [
+                { chart: OPERATORS_CHART.chart, version: c.chartVersions.clickstackOperators },
+                { chart: CLICKSTACK_CHART.chart, version: c.chartVersions.clickstack },
+            ];
+            if (c.collectors.enabled) charts.push({ chart: COLLECTOR_CHART.chart, version: c.chartVersions.otelCollector });
+            const folderProblem = chartFolderProblem(source.path, charts);
+            if (folderProblem) problem("chartSource", folderProblem);
         }
         if (c.demo.manifestUrl !== undefined && c.demo.manifestFile !== undefined) {
             problem("demo.manifestFile", "and demo.manifestUrl are both set; give one source (a local file wins over a URL, so drop the one you do not mean)");
@@ -353,6 +371,7 @@ function toStackConfig(c: RawConfig, stack: string): Omit<StackConfig, "cluster"
         protectData: c.protectData,
         networkPolicies: c.networkPolicies,
         chartVersions: c.chartVersions,
+        chartSource: parseChartSource(c.chartSource) as ChartSource,
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
         collectors: c.collectors,
         bootstrap: {

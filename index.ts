@@ -35,6 +35,7 @@ export = async () => {
         otlpIngress: config.otlpIngress,
         protectData: config.protectData,
         chartVersions: config.chartVersions,
+        chartSource: config.chartSource,
     }, { provider });
 
     // Only their clients reach OpAMP (which hands out the ingestion keys), ClickHouse, Keeper and MongoDB.
@@ -79,6 +80,7 @@ export = async () => {
             ingestion: apiKey,
             imageTag: config.collectors.imageTag,
             chartVersion: config.chartVersions.otelCollector,
+            chartSource: config.chartSource,
             clusterName: config.clusterName,
         }, { provider });
     }

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { ChartSource, chartLocation, UPSTREAM } from "./chart-source";
 import { loadValuesFile, loadValuesObject, mergeValues } from "./values-file";
 
 const CLICKSTACK_REPO = "https://clickhouse.github.io/ClickStack-helm-charts";
@@ -74,6 +75,8 @@ export interface ClickStackArgs {
     readonly protectData?: boolean;
     /** Chart versions. @default OPERATORS_CHART.version and CLICKSTACK_CHART.version */
     readonly chartVersions?: { readonly clickstackOperators?: string; readonly clickstack?: string };
+    /** Where both charts come from. @default their upstream repository */
+    readonly chartSource?: ChartSource;
 }
 
 /** Names the clickstack chart gives its objects (charts/clickstack/templates/_helpers.tpl). */
@@ -371,18 +374,14 @@ export class ClickStack extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.operators = new kubernetes.helm.v4.Chart(`${name}-operators`, {
-            chart: OPERATORS_CHART.chart,
-            version: args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version,
-            repositoryOpts: { repo: OPERATORS_CHART.repo },
+            ...chartLocation(args.chartSource ?? UPSTREAM, OPERATORS_CHART, args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version),
             name: clickstackNames(this.releaseName, "").operatorsRelease,
             namespace: this.namespace,
             values: loadValuesObject(OPERATORS_VALUES_FILE),
         }, { parent: this, ...keep });
 
         this.chart = new kubernetes.helm.v4.Chart(name, {
-            chart: CLICKSTACK_CHART.chart,
-            version: args.chartVersions?.clickstack ?? CLICKSTACK_CHART.version,
-            repositoryOpts: { repo: CLICKSTACK_CHART.repo },
+            ...chartLocation(args.chartSource ?? UPSTREAM, CLICKSTACK_CHART, args.chartVersions?.clickstack ?? CLICKSTACK_CHART.version),
             name: this.releaseName,
             namespace: this.namespace,
             values: pulumi.secret(pulumi.all([clickhouse, mongodbPassword, sessionSecret, this.namespace]).apply(([target, mongo, session, ns]) => buildClickStackValues({

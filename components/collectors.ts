@@ -3,6 +3,7 @@
 import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { ChartSource, chartLocation, UPSTREAM } from "./chart-source";
 import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
 import { loadValuesObject, mergeValues } from "./values-file";
 
@@ -86,6 +87,8 @@ export interface KubernetesCollectorsArgs {
     readonly imageTag?: string;
     /** opentelemetry-collector chart version. @default COLLECTOR_CHART.version */
     readonly chartVersion?: string;
+    /** Where the chart comes from. @default its upstream repository */
+    readonly chartSource?: ChartSource;
     /** The value of the resource attribute k8s.cluster.name on every record. */
     readonly clusterName: string;
 }
@@ -107,9 +110,7 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
                 clusterName: args.clusterName,
             }));
         const collector = (kind: CollectorKind) => new kubernetes.helm.v4.Chart(`${name}-${kind}`, {
-            chart: COLLECTOR_CHART.chart,
-            version: args.chartVersion ?? COLLECTOR_CHART.version,
-            repositoryOpts: { repo: COLLECTOR_CHART.repo },
+            ...chartLocation(args.chartSource ?? UPSTREAM, COLLECTOR_CHART, args.chartVersion ?? COLLECTOR_CHART.version),
             name: COLLECTOR_RELEASES[kind],
             namespace: args.namespace,
             values: computed.apply((c) => buildCollectorValues(kind, c)),

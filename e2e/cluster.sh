@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# A kwok cluster on 127.0.0.1 from the toolchain's binaries: a real etcd, kube-apiserver (RBAC on),
+# kube-controller-manager and kube-scheduler, and 1 to 3 simulated nodes (kwok's default stages make
+# pods Running/Ready and Job pods Succeeded; no container runs).
+#
+#   e2e/cluster.sh up <run-dir> [nodes]   start; writes <run-dir>/kubeconfig
+#   e2e/cluster.sh down <run-dir>         delete it and stop every process it started
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+action="${1:-}"; run_dir="${2:-}"
+[[ "$action" == up || "$action" == down ]] && [[ -n "$run_dir" ]] \
+  || { echo "usage: e2e/cluster.sh up|down <run-dir> [nodes 1-3]" >&2; exit 2; }
+tools="$("$here/toolchain.sh" --check)" || { echo "cluster: the toolchain is not built; run e2e/toolchain.sh" >&2; exit 2; }
+export PATH="$tools/bin:$PATH"
+export KWOK_WORKDIR="$run_dir/kwok"   # kwokctl keeps the cluster's files and pids here, not in ~/.kwok
+name=clickstack-e2e
+
+case "$action" in
+up)
+  nodes="${3:-1}"
+  [[ "$nodes" =~ ^[1-3]$ ]] || { echo "cluster: nodes must be 1, 2 or 3 (given: $nodes)" >&2; exit 2; }
+  mkdir -p "$run_dir"
+  b="$tools/bin"
+  kwokctl create cluster --name "$name" --runtime binary --kube-authorization=true \
+    --kube-apiserver-binary "$b/kube-apiserver" --kube-controller-manager-binary "$b/kube-controller-manager" \
+    --kube-scheduler-binary "$b/kube-scheduler" --kwok-controller-binary "$b/kwok" --etcd-binary "$b/etcd" \
+    --kubeconfig "$run_dir/kubeconfig" --wait 120s --timeout 180s
+  kwokctl scale node --name "$name" --replicas "$nodes"
+  kubectl --kubeconfig "$run_dir/kubeconfig" wait --for=condition=Ready node --all --timeout=60s >/dev/null
+  # The API server must answer on loopback only.
+  server="$(kubectl --kubeconfig "$run_dir/kubeconfig" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
+  [[ "$server" == https://127.0.0.1:* ]] || { echo "cluster: the API server is not on 127.0.0.1: $server" >&2; exit 1; }
+  echo "cluster: up at $server with $nodes simulated node(s); kubeconfig $run_dir/kubeconfig"
+  ;;
+down)
+  kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
+  # Anything still running from this cluster's folder (a component kwokctl lost track of).
+  pkill -f -- "$KWOK_WORKDIR" 2>/dev/null || true
+  for _ in $(seq 1 20); do pgrep -f -- "$KWOK_WORKDIR" >/dev/null || break; sleep 0.5; done
+  if pgrep -f -- "$KWOK_WORKDIR" >/dev/null; then
+    pkill -9 -f -- "$KWOK_WORKDIR" || true
+    sleep 1
+  fi
+  if pgrep -af -- "$KWOK_WORKDIR" >&2; then echo "cluster: processes are left (above)" >&2; exit 1; fi
+  echo "cluster: down, no process left"
+  ;;
+esac

@@ -1,0 +1,273 @@
+// The real-engine scenarios (issue 14): the built Pulumi CLI, the Kubernetes provider and a real
+// kube-apiserver (kwok nodes) run this program through the Automation API. In order; each step
+// relies on the state the previous ones left. Run by `npm run e2e` (e2e/run.sh), never by `npm test`.
+import { spawn } from "child_process";
+import * as fs from "fs";
+import { AddressInfo } from "net";
+import * as path from "path";
+import { Stack } from "@pulumi/pulumi/automation";
+import { PROJECT } from "../config";
+import { API_KEY_SECRET } from "../components/ingestion";
+import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
+import {
+    CHARTS, copyProject, kubectl, kubectlJson, kubectlType, KUBECONFIG, ROOT, RUN_DIR, reportTimings, stack, timed,
+} from "./harness";
+
+const NAMESPACE = "otel-demo"; // Pulumi.yaml's default, which dev keeps
+const DEMO_MANIFEST = path.join(ROOT, "test", "fixtures", "demo-manifest.yaml");
+
+interface StateResource {
+    urn: string;
+    type: string;
+    custom?: boolean;
+    protect?: boolean;
+    outputs?: Record<string, unknown>;
+}
+
+async function resources(s: Stack): Promise<StateResource[]> {
+    const state = await s.exportStack();
+    return (state.deployment as { resources?: StateResource[] }).resources ?? [];
+}
+
+/** The Kubernetes objects a stack's state holds: every custom resource of the kubernetes package. */
+async function kubernetesObjects(s: Stack) {
+    return (await resources(s))
+        .filter((r) => r.custom && r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:"))
+        .map((r) => {
+            const o = r.outputs as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
+            return { urn: r.urn, apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name, namespace: o.metadata.namespace };
+        });
+}
+
+function exists(o: { apiVersion: string; kind: string; name: string; namespace?: string }): boolean {
+    const args = ["get", kubectlType(o.apiVersion, o.kind), o.name, ...(o.namespace ? ["--namespace", o.namespace] : []), "-o", "name"];
+    const r = kubectl(args);
+    if (r.status !== 0 && !/NotFound|not found/.test(r.stderr)) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+    return r.status === 0;
+}
+
+/** Every step a preview would take is "same": nothing to create, update, replace or delete. */
+function changes(summary: Record<string, number | undefined>): Record<string, number> {
+    return Object.fromEntries(Object.entries(summary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
+}
+
+/** Sets what the e2e needs on top of a committed stack file: the charts, and a local demo manifest. */
+async function e2eConfig(s: Stack): Promise<void> {
+    await s.setConfig(`${PROJECT}:chartSource`, { value: CHARTS.dir });
+    await s.setConfig(`${PROJECT}:demo.manifestFile`, { value: DEMO_MANIFEST }, true);
+}
+
+afterAll(() => reportTimings());
+
+describe(`real engine (${CHARTS.kind} charts)`, () => {
+    let dev: Stack;
+
+    beforeAll(async () => {
+        copyProject();
+        process.stdout.write(`Charts: ${CHARTS.kind} (${CHARTS.dir})\n`);
+    });
+
+    test("1. config as the CLI checks it", async () => {
+        // Pulumi.dev.yaml and Pulumi.prod.yaml as committed: the CLI's own check (types, required
+        // keys) runs before the program; a failure there says "Stack configuration has validation errors".
+        dev = await stack("dev");
+        await e2eConfig(dev);
+        const preview = await timed("preview dev (first, from empty)", () => dev.preview());
+        expect(preview.stdout).not.toMatch(/validation errors/);
+        expect(changes(preview.changeSummary)).toHaveProperty("create");
+
+        // A value of the wrong type is the CLI's to refuse (Pulumi.yaml declares networkPolicies boolean).
+        const typed = await stack("e2e-wrong-type");
+        await e2eConfig(typed);
+        await typed.setConfig(`${PROJECT}:networkPolicies`, { value: "sometimes" });
+        const typeError = await typed.preview().then(() => undefined, (e: Error) => e);
+        // pkg/workspace/config.go (validateStackConfigValue), at the pinned CLI.
+        expect(String(typeError)).toMatch(/configuration key '(clickstack-k8s:)?networkPolicies' must be of type 'boolean'/);
+        await typed.workspace.removeStack("e2e-wrong-type");
+
+        // A secret set without --secret: the program's message, and no resource but the stack itself.
+        const plain = await stack("e2e-plain-secret");
+        await e2eConfig(plain);
+        await plain.setConfig(`${PROJECT}:mode`, { value: "managed" });
+        await plain.setConfig(`${PROJECT}:clickhouseUrl`, { value: "https://abc.eu-west-1.aws.clickhouse.cloud:8443" });
+        await plain.setConfig(`${PROJECT}:clickhousePassword`, { value: "not-a-secret-value", secret: false });
+        const plainError = await plain.up().then(() => undefined, (e: Error) => e);
+        expect(String(plainError)).toMatch(/clickhousePassword is stored in plain text.*pulumi config set --secret clickhousePassword/s);
+        expect(String(plainError)).not.toContain("not-a-secret-value");
+        expect((await resources(plain)).filter((r) => r.type !== "pulumi:pulumi:Stack")).toEqual([]);
+        await plain.workspace.removeStack("e2e-plain-secret", { force: true });
+    });
+
+    test("2. dev from empty: every object exists and the bootstrap Job completes", async () => {
+        const up = await timed("up dev (from empty)", () => dev.up());
+        expect(up.summary.result).toBe("succeeded");
+        const objects = await kubernetesObjects(dev);
+        // The program's own objects plus every object the charts render.
+        expect(objects.length).toBeGreaterThan(30);
+        const missing = objects.filter((o) => !exists(o)).map((o) => o.urn);
+        expect(missing).toEqual([]);
+        const job = objects.find((o) => o.kind === "Job")!;
+        const status = kubectlJson<{ status: { succeeded?: number; conditions?: { type: string; status: string }[] } }>(
+            ["get", "job", job.name, "--namespace", NAMESPACE]).status;
+        expect(status.succeeded).toBe(1);
+        expect(status.conditions).toContainEqual(expect.objectContaining({ type: "Complete", status: "True" }));
+        // CRDs from the operators chart, used by the next chart's custom resources.
+        expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(["CustomResourceDefinition", "MongoDBCommunity"]));
+    });
+
+    test("3. no drift: preview, refresh, preview", async () => {
+        const again = await timed("preview dev (no change)", () => dev.preview());
+        expect(changes(again.changeSummary)).toEqual({});
+        await timed("refresh dev", () => dev.refresh());
+        const afterRefresh = await timed("preview dev (after refresh)", () => dev.preview());
+        expect(changes(afterRefresh.changeSummary)).toEqual({});
+    });
+
+    test("4. the bootstrap script under real RBAC", async () => {
+        const job = (await kubernetesObjects(dev)).find((o) => o.kind === "Job")!;
+        const spec = kubectlJson<{ spec: { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] }[] } } } }>(
+            ["get", "job", job.name, "--namespace", NAMESPACE]).spec.template.spec;
+        const secretValue = (name: string, key: string) =>
+            Buffer.from(kubectlJson<{ data: Record<string, string> }>(["get", "secret", name, "--namespace", NAMESPACE]).data[key], "base64").toString();
+        const jobEnv = Object.fromEntries(spec.containers[0].env.map((e) =>
+            [e.name, e.value ?? secretValue(e.valueFrom!.secretKeyRef.name, e.valueFrom!.secretKeyRef.key)]));
+
+        const hyperdx: HyperdxState = { unavailable: 0, sessions: new Map(), calls: [], teamCookies: [] };
+        const server = fakeHyperdx(hyperdx);
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+            const kube = kubectlJson<{ clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }>(
+                ["config", "view", "--minify", "--raw"]).clusters[0].cluster;
+            const runAs = async (serviceAccount: string) => {
+                const token = kubectl(["create", "token", serviceAccount, "--namespace", NAMESPACE, "--duration", "10m"]);
+                expect(token.stderr).toBe("");
+                const saDir = fs.mkdtempSync(path.join(RUN_DIR, "sa-"));
+                fs.writeFileSync(path.join(saDir, "token"), token.stdout.trim());
+                fs.writeFileSync(path.join(saDir, "ca.crt"), Buffer.from(kube["certificate-authority-data"], "base64"));
+                return runScript({
+                    ...jobEnv,
+                    HYPERDX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+                    KUBERNETES_API_URL: kube.server,
+                    SERVICEACCOUNT_DIR: saDir,
+                    WAIT_SECONDS: "10",
+                });
+            };
+
+            // A ServiceAccount without the Role: the API server refuses it, the Secret stays as it was.
+            expect(kubectl(["create", "serviceaccount", "e2e-without-role", "--namespace", NAMESPACE]).status).toBe(0);
+            const before = kubectlJson<{ data?: Record<string, string> }>(["get", "secret", API_KEY_SECRET.name, "--namespace", NAMESPACE]).data;
+            const refused = await runAs("e2e-without-role");
+            expect(refused.code).toBe(1);
+            expect(refused.stderr).toMatch(/403|forbidden/i);
+            expect(kubectlJson<{ data?: Record<string, string> }>(["get", "secret", API_KEY_SECRET.name, "--namespace", NAMESPACE]).data).toEqual(before);
+
+            // The Job's own ServiceAccount: the key lands in hyperdx-secret.
+            const ok = await runAs(spec.serviceAccountName);
+            expect(ok).toMatchObject({ code: 0 });
+            expect(secretValue(API_KEY_SECRET.name, API_KEY_SECRET.key)).toBe(hyperdx.team!.apiKey);
+            for (const out of [ok.stdout, ok.stderr, refused.stdout, refused.stderr]) {
+                expect(out).not.toContain(hyperdx.team!.apiKey);
+                expect(out).not.toContain(jobEnv.HYPERDX_ADMIN_PASSWORD);
+            }
+            // The key is in the field Pulumi ignores, written by another field manager: no drift.
+            const preview = await timed("preview dev (after the key patch)", () => dev.preview());
+            expect(changes(preview.changeSummary)).toEqual({});
+        } finally {
+            server.close();
+            kubectl(["delete", "serviceaccount", "e2e-without-role", "--namespace", NAMESPACE, "--ignore-not-found"]);
+        }
+    });
+
+    test("5. the policy pack by the real CLI", async () => {
+        const passes = await timed("preview dev with the policy pack", () =>
+            dev.preview({ policyPacks: [path.join(copyProject(), "policies")] }));
+        expect(passes.stdout).not.toMatch(/mandatory/);
+
+        // A program that breaks every mandatory policy once.
+        const fixture = path.join(RUN_DIR, "policy-violations");
+        fs.cpSync(path.join(__dirname, "policy-violations"), fixture, { recursive: true });
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(fixture, "node_modules"));
+        const violations = await stack("violations", fixture);
+        const failed = await timed("preview the policy-violations fixture", () =>
+            violations.preview({ policyPacks: [path.join(copyProject(), "policies")] }).then(() => undefined, (e: Error) => String(e)));
+        expect(failed).toBeDefined();
+        for (const policy of ["services-cluster-ip-only", "ingress-tls", "no-host-network-exposure", "no-plain-credentials", "helm-release-pinned"]) {
+            expect(failed).toMatch(new RegExp(`\\[mandatory\\]\\s+${policy}`));
+        }
+        await violations.workspace.removeStack("violations", { force: true });
+    });
+
+    test("6. no plaintext secret in the state", async () => {
+        const state = JSON.stringify(await dev.exportStack());
+        const fromSecret = (name: string) => Object.values(kubectlJson<{ data: Record<string, string> }>(["get", "secret", name, "--namespace", NAMESPACE]).data)
+            .map((v) => Buffer.from(v, "base64").toString());
+        const connections = JSON.parse(fromSecret("my-clickstack-hyperdx-connections").find((v) => v.startsWith("["))!) as { password: string }[];
+        const generated = [
+            ...connections.map((c) => c.password),
+            ...fromSecret("clickstack-secret").filter((v) => /^[A-Za-z0-9]{32,}$/.test(v)), // MongoDB password, session secret
+            ...fromSecret("my-clickstack-hyperdx-admin"), // admin email and password
+            ...fromSecret(API_KEY_SECRET.name).filter((v) => v !== ""), // the key the script wrote
+        ].filter((v) => v.length >= 16);
+        expect(generated.length).toBeGreaterThanOrEqual(5);
+        const kubeconfig = fs.readFileSync(KUBECONFIG, "utf8");
+        const clientKey = /client-key-data: (\S+)/.exec(kubeconfig)?.[1];
+        for (const secret of [...generated, clientKey!]) {
+            expect(state.includes(secret)).toBe(false);
+            expect(state.includes(Buffer.from(secret).toString("base64"))).toBe(false);
+        }
+    });
+
+    test("7. the other stacks: prod previews, an agent goes up and down", async () => {
+        const prod = await stack("prod");
+        await e2eConfig(prod);
+        await prod.setConfig(`${PROJECT}:clickhouseUrl`, { value: "https://abc.eu-west-1.aws.clickhouse.cloud:8443" });
+        await prod.setConfig(`${PROJECT}:clickhousePassword`, { value: "e2e-cloud-password", secret: true });
+        const preview = await timed("preview prod (managed)", () => prod.preview());
+        expect(changes(preview.changeSummary)).toHaveProperty("create");
+
+        const agent = await stack("agent");
+        await e2eConfig(agent);
+        await agent.setAllConfig({
+            [`${PROJECT}:mode`]: { value: "agent" },
+            [`${PROJECT}:namespace`]: { value: "e2e-agent" },
+            [`${PROJECT}:gatewayEndpoint`]: { value: `http://my-clickstack-otel-collector.${NAMESPACE}:4318` },
+            [`${PROJECT}:ingestionApiKey`]: { value: "0c7b1c4e-5c55-4b0e-9a63-6f1a4c1f0d11", secret: true },
+        });
+        await agent.setConfig(`${PROJECT}:demo.enabled`, { value: "false" }, true);
+        const up = await timed("up agent", () => agent.up());
+        expect(up.summary.result).toBe("succeeded");
+        const objects = await kubernetesObjects(agent);
+        expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(["DaemonSet", "Deployment", "ClusterRole"]));
+        expect(objects.filter((o) => !exists(o))).toEqual([]);
+        await timed("destroy agent", () => agent.destroy());
+        expect(objects.filter(exists)).toEqual([]);
+        await agent.workspace.removeStack("agent");
+    });
+
+    test("8. destroy: refused under protectData, then nothing of the stack is left", async () => {
+        await dev.setConfig(`${PROJECT}:protectData`, { value: "true" });
+        await timed("up dev (protectData: true)", () => dev.up());
+        const refused = await dev.destroy().then(() => undefined, (e: Error) => String(e));
+        expect(refused).toMatch(/protected/);
+        expect(exists({ apiVersion: "v1", kind: "Namespace", name: NAMESPACE })).toBe(true);
+
+        await dev.setConfig(`${PROJECT}:protectData`, { value: "false" });
+        await timed("up dev (protectData: false)", () => dev.up());
+        const objects = await kubernetesObjects(dev);
+        await timed("destroy dev", () => dev.destroy());
+        expect(objects.filter(exists).map((o) => o.urn)).toEqual([]);
+        expect(await resources(dev)).toEqual([]);
+    });
+});
+
+function runScript(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [path.join(ROOT, "components", "hyperdx-bootstrap.mjs")], { env, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (c) => { stdout += c; });
+        child.stderr.on("data", (c) => { stderr += c; });
+        child.on("error", reject);
+        child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Builds the real-engine toolchain from Go modules into a cache folder keyed by e2e/versions.env:
+# pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, kube-scheduler,
+# kubectl, etcd, kwok, kwokctl, and the two stand-ins this project writes itself
+# (pulumi-language-nodejs, pulumi-resource-random: their modules are not served, see e2e/README.md).
+# Does nothing for what is already built. Prints the cache folder last.
+#
+#   e2e/toolchain.sh            build what is missing
+#   e2e/toolchain.sh --check    exit 0 when everything is built, 1 otherwise (builds nothing)
+#   E2E_TOOLCHAIN_DIR=/path     use another cache folder
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+key="$(cat "$here/versions.env" | sha256sum | cut -c1-12)"
+out="${E2E_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clickstack-k8s-e2e/$key}"
+bin="$out/bin"
+work="$out/work"
+
+binaries=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resource-random
+  kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
+
+# A stand-in is rebuilt when its own source changes, without touching the rest.
+standin_stamp() { cat "$here/standins/go.mod" "$here/standins/$1"/*.go | sha256sum | cut -c1-12; }
+built() {
+  local name="$1"
+  [[ -x "$bin/$name" ]] || return 1
+  case "$name" in
+    pulumi-language-nodejs) [[ "$(cat "$bin/.$name.stamp" 2>/dev/null)" == "$(standin_stamp language-nodejs)" ]] ;;
+    pulumi-resource-random) [[ "$(cat "$bin/.$name.stamp" 2>/dev/null)" == "$(standin_stamp resource-random)" ]] ;;
+  esac
+}
+
+if [[ "${1:-}" == "--check" ]]; then
+  for b in "${binaries[@]}"; do built "$b" || { echo "missing: $bin/$b" >&2; exit 1; }; done
+  echo "$out"
+  exit 0
+fi
+
+command -v go >/dev/null || { echo "toolchain: 'go' is not on PATH; install Go 1.26 (the e2e builds everything from Go modules)" >&2; exit 2; }
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
+mkdir -p "$bin" "$work"
+
+start_all=$SECONDS
+step() { # step <label> <command...>: runs it, prints the elapsed time, keeps its log
+  local label="$1"; shift
+  local t0=$SECONDS log="$work/$label.log"
+  printf '[toolchain] %-32s ...\n' "$label"
+  if ! "$@" >"$log" 2>&1; then
+    echo "[toolchain] $label FAILED after $((SECONDS - t0))s; last lines of $log:" >&2
+    tail -n 30 "$log" >&2
+    exit 1
+  fi
+  printf '[toolchain] %-32s done in %ss\n' "$label" "$((SECONDS - t0))"
+}
+
+# Fails with the module and version when the proxy does not serve it.
+served() {
+  local ref="$1" err
+  err="$(cd "$work" && go mod download -json "$ref" 2>/dev/null | sed -n 's/.*"Error": "\(.*\)".*/\1/p' || true)"
+  if [[ -n "$err" ]]; then
+    echo "[toolchain] $ref is not served by the Go module proxy ($(go env GOPROXY)): $err" >&2
+    echo "[toolchain] list what is served with 'go list -m -versions ${ref%@*}' and change e2e/versions.env" >&2
+    exit 1
+  fi
+}
+
+# A wrapper module: the main packages of modules whose go.mod has replace directives cannot be built
+# with 'go install mod@version'; a module of our own requires them and repeats the replace lines.
+wrapper() { # wrapper <dir> <tools.go imports...>
+  local dir="$1"; shift
+  rm -rf "$dir" && mkdir -p "$dir"
+  (cd "$dir" && go mod init "clickstack-e2e/$(basename "$dir")" >/dev/null 2>&1)
+  {
+    echo '//go:build tools'
+    echo 'package tools'
+    for imp in "$@"; do echo "import _ \"$imp\""; done
+  } >"$dir/tools.go"
+}
+
+build_kwok() {
+  served "sigs.k8s.io/kwok@$KWOK_VERSION"
+  GOBIN="$bin" go install -trimpath "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION" "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
+}
+
+build_etcd() {
+  served "go.etcd.io/etcd/server/v3@$ETCD_VERSION"
+  local d="$work/etcd"
+  wrapper "$d" go.etcd.io/etcd/server/v3
+  (cd "$d" && go mod edit \
+    -require="go.etcd.io/etcd/server/v3@$ETCD_VERSION" -require="go.etcd.io/etcd/api/v3@$ETCD_VERSION" \
+    -require="go.etcd.io/etcd/client/pkg/v3@$ETCD_VERSION" -require="go.etcd.io/etcd/client/v3@$ETCD_VERSION" \
+    -require="go.etcd.io/etcd/pkg/v3@$ETCD_VERSION" \
+    && go mod tidy && go build -trimpath -o "$bin/etcd" go.etcd.io/etcd/server/v3)
+}
+
+build_kubernetes() {
+  served "k8s.io/kubernetes@$KUBERNETES_VERSION"
+  local d="$work/kubernetes" mod minor staging=()
+  wrapper "$d" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+  mod="$(cd "$work" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  # Every staging module (k8s.io/x => ./staging/src/k8s.io/x) is published as k8s.io/x v0.<minor>.<patch>.
+  mapfile -t staging < <(sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$mod/go.mod")
+  local edits=(-require="k8s.io/kubernetes@$KUBERNETES_VERSION" -godebug=default=go1.26)
+  for m in "${staging[@]}"; do edits+=(-replace="$m=$m@v0.${KUBERNETES_VERSION#v1.}"); done
+  (cd "$d" && go mod edit "${edits[@]}" && go mod tidy)
+  minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
+  local ld="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  (cd "$d" && go build -trimpath -ldflags "$ld" -o "$bin/" k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+}
+
+build_pulumi() {
+  served "github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION"
+  local d="$work/pulumi"
+  wrapper "$d" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  (cd "$d" && go mod edit -require="github.com/pulumi/pulumi/pkg/v3@$PULUMI_VERSION" \
+    -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" \
+    -replace=github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e \
+    && go mod tidy \
+    && go build -trimpath -tags osusergo,grpcnotrace \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+      -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+}
+
+build_kubernetes_provider() {
+  local m=github.com/pulumi/pulumi-kubernetes
+  served "$m/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION"
+  served "$m/sdk/v4@$KUBERNETES_PROVIDER_SDK_VERSION"
+  local d="$work/kubernetes-provider" src
+  wrapper "$d" "$m/provider/v4/pkg/provider" "$m/provider/v4/pkg/version" github.com/pulumi/pulumi/pkg/v3/codegen/schema
+  src="$(cd "$work" && go mod download -json "$m/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  # The main package embeds schema-embed.json, which upstream generates at build time (gitignored):
+  # copy the command folder next to the wrapper and run its generator with the version.
+  mkdir -p "$d/cmd" && cp "$src/cmd/pulumi-resource-kubernetes/"{main.go,generate.go,schema.json,terraform-mapping.json} "$d/cmd/"
+  chmod -R u+w "$d/cmd"
+  (cd "$d" && go mod edit -require="$m/provider/v4@$KUBERNETES_PROVIDER_MODULE_VERSION" \
+    -require="$m/sdk/v4@$KUBERNETES_PROVIDER_SDK_VERSION" \
+    -replace="$m/sdk/v4=$m/sdk/v4@$KUBERNETES_PROVIDER_SDK_VERSION" \
+    && go mod tidy \
+    && (cd cmd && VERSION="$KUBERNETES_PROVIDER_VERSION" go run generate.go) \
+    && go build -trimpath -ldflags "-s -w -X $m/provider/v4/pkg/version.Version=$KUBERNETES_PROVIDER_VERSION" \
+      -o "$bin/pulumi-resource-kubernetes" ./cmd)
+}
+
+build_standin() { # build_standin <folder> <binary>
+  local d="$work/standins"
+  rm -rf "$d" && cp -r "$here/standins" "$d" && chmod -R u+w "$d"
+  (cd "$d" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" && go mod tidy \
+    && go build -trimpath -ldflags "-s -w -X main.version=${PULUMI_VERSION#v}" -o "$bin/$2" "./$1")
+  standin_stamp "$1" >"$bin/.$2.stamp"
+}
+
+built kwok && built kwokctl || step kwok build_kwok
+built etcd || step etcd build_etcd
+built pulumi || step pulumi build_pulumi
+built pulumi-resource-kubernetes || step pulumi-resource-kubernetes build_kubernetes_provider
+{ built kube-apiserver && built kube-controller-manager && built kube-scheduler && built kubectl; } \
+  || step kubernetes build_kubernetes
+built pulumi-language-nodejs || step "stand-in language host" build_standin language-nodejs pulumi-language-nodejs
+built pulumi-resource-random || step "stand-in random provider" build_standin resource-random pulumi-resource-random
+
+echo "[toolchain] all built in $((SECONDS - start_all))s: $out"
