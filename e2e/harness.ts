@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { writeStandInCharts } from "./stand-in-charts";
+import { writeStandInCharts, writeStandInDemoManifest } from "./stand-in-charts";
 
 export const ROOT = path.resolve(__dirname, "..");
 
@@ -21,6 +21,10 @@ export const KUBECONFIG = required("KUBECONFIG");
 export const CHARTS = process.env.E2E_CHARTS_DIR
     ? { dir: process.env.E2E_CHARTS_DIR, kind: "real" }
     : { dir: writeStandInCharts(path.join(RUN_DIR, "charts")), kind: "stand-in" };
+/** The demo manifest `demo.manifestFile` points at: the real one when given, else the fixture less what cannot become ready. */
+export const DEMO = process.env.E2E_DEMO_MANIFEST
+    ? { file: process.env.E2E_DEMO_MANIFEST, kind: "real" }
+    : { file: writeStandInDemoManifest(path.join(ROOT, "test", "fixtures", "demo-manifest.yaml"), path.join(RUN_DIR, "demo-manifest.yaml")), kind: "stand-in" };
 export const PASSPHRASE = "clickstack-e2e-fixed-passphrase";
 
 /** The program's files, copied once into the run folder; node_modules is linked, not copied. */
@@ -104,5 +108,5 @@ export function reportTimings(): void {
     fs.writeFileSync(path.join(RUN_DIR, "timings.json"), JSON.stringify(all, null, 2));
     const width = Math.max(...all.map((t) => t.step.length));
     const table = all.map((t) => `${t.step.padEnd(width)}  ${t.seconds.toFixed(1).padStart(7)} s`).join("\n");
-    process.stdout.write(`\nReal-engine test timings (${CHARTS.kind} charts; ${path.join(RUN_DIR, "timings.json")}):\n${table}\n`);
+    process.stdout.write(`\nReal-engine test timings (${CHARTS.kind} charts, ${DEMO.kind} demo manifest; ${path.join(RUN_DIR, "timings.json")}):\n${table}\n`);
 }

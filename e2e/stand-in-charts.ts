@@ -226,6 +226,23 @@ spec:
     };
 }
 
+/**
+ * The demo manifest for a run without the real one (E2E_DEMO_MANIFEST): the unit tests' fixture,
+ * less every Service that selects no pod of the manifest's Deployments (the fixture keeps
+ * jaeger-query without jaeger): the provider waits for a Service's endpoints, which such a Service
+ * never gets.
+ */
+export function writeStandInDemoManifest(fixture: string, dest: string): string {
+    type Obj = { kind: string; spec?: { selector?: Record<string, string>; template?: { metadata?: { labels?: Record<string, string> } } } };
+    const objects = yaml.loadAll(fs.readFileSync(fixture, "utf8")).filter((o): o is Obj => o !== null && typeof o === "object");
+    const podLabels = objects.filter((o) => o.kind === "Deployment").map((d) => d.spec?.template?.metadata?.labels ?? {});
+    const selectsAPod = (selector: Record<string, string>) =>
+        podLabels.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+    const kept = objects.filter((o) => o.kind !== "Service" || selectsAPod(o.spec?.selector ?? {}));
+    fs.writeFileSync(dest, kept.map((o) => yaml.dump(o)).join("---\n"));
+    return dest;
+}
+
 /** Writes the three stand-in charts as `<dir>/<chart>/` (the layout `chartSource` takes) and returns dir. */
 export function writeStandInCharts(dir: string): string {
     for (const c of [operatorsChart(), clickstackChart(), collectorChart()]) {

@@ -14,7 +14,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-key="$(cat "$here/versions.env" | sha256sum | cut -c1-12)"
+# The folder is keyed by the upstream pins; the stand-ins carry their own stamp (source + version).
+key="$(grep -E '^[A-Z_]+=' "$here/versions.env" | grep -v '^RANDOM_STANDIN_VERSION=' | sha256sum | cut -c1-12)"
 out="${E2E_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clickstack-k8s-e2e/$key}"
 bin="$out/bin"
 work="$out/work"
@@ -23,7 +24,7 @@ binaries=(pulumi pulumi-language-nodejs pulumi-resource-kubernetes pulumi-resour
   kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
 
 # A stand-in is rebuilt when its own source changes, without touching the rest.
-standin_stamp() { cat "$here/standins/go.mod" "$here/standins/$1"/*.go | sha256sum | cut -c1-12; }
+standin_stamp() { { echo "$PULUMI_VERSION $RANDOM_STANDIN_VERSION"; cat "$here/standins/go.mod" "$here/standins/$1"/*.go; } | sha256sum | cut -c1-12; }
 built() {
   local name="$1"
   [[ -x "$bin/$name" ]] || return 1
@@ -149,11 +150,11 @@ build_kubernetes_provider() {
       -o "$bin/pulumi-resource-kubernetes" ./cmd)
 }
 
-build_standin() { # build_standin <folder> <binary>
+build_standin() { # build_standin <folder> <binary> <version>
   local d="$work/standins"
   rm -rf "$d" && cp -r "$here/standins" "$d" && chmod -R u+w "$d"
   (cd "$d" && go mod edit -require="github.com/pulumi/pulumi/sdk/v3@$PULUMI_VERSION" && go mod tidy \
-    && go build -trimpath -ldflags "-s -w -X main.version=${PULUMI_VERSION#v}" -o "$bin/$2" "./$1")
+    && go build -trimpath -ldflags "-s -w -X main.version=$3" -o "$bin/$2" "./$1")
   standin_stamp "$1" >"$bin/.$2.stamp"
 }
 
@@ -163,7 +164,7 @@ built pulumi || step pulumi build_pulumi
 built pulumi-resource-kubernetes || step pulumi-resource-kubernetes build_kubernetes_provider
 { built kube-apiserver && built kube-controller-manager && built kube-scheduler && built kubectl; } \
   || step kubernetes build_kubernetes
-built pulumi-language-nodejs || step "stand-in language host" build_standin language-nodejs pulumi-language-nodejs
-built pulumi-resource-random || step "stand-in random provider" build_standin resource-random pulumi-resource-random
+built pulumi-language-nodejs || step "stand-in language host" build_standin language-nodejs pulumi-language-nodejs "${PULUMI_VERSION#v}"
+built pulumi-resource-random || step "stand-in random provider" build_standin resource-random pulumi-resource-random "$RANDOM_STANDIN_VERSION"
 
 echo "[toolchain] all built in $((SECONDS - start_all))s: $out"
