@@ -79,7 +79,7 @@ export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: st
                         { name: "HYPERDX_ADMIN_EMAIL", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.email) },
                         { name: "HYPERDX_ADMIN_PASSWORD", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.password) },
                         { name: "API_KEY_SECRET_NAME", value: input.apiKeySecret.name },
-                        { name: "API_KEY_SECRET_KEY", value: input.apiKeySecret.key },
+                        { name: "API_KEY_SECRET_KEY_NAME", value: input.apiKeySecret.key },
                         { name: "NAMESPACE", value: input.namespace },
                         { name: "ROTATE_KEY", value: input.rotation > 0 ? "true" : "false" },
                         { name: "WAIT_SECONDS", value: String(input.waitSeconds) },

@@ -26,7 +26,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 class Failure extends Error {}
 
 function readSettings(env) {
-    const required = ["HYPERDX_URL", "HYPERDX_ADMIN_EMAIL", "HYPERDX_ADMIN_PASSWORD", "API_KEY_SECRET_NAME", "API_KEY_SECRET_KEY", "NAMESPACE"];
+    const required = ["HYPERDX_URL", "HYPERDX_ADMIN_EMAIL", "HYPERDX_ADMIN_PASSWORD", "API_KEY_SECRET_NAME", "API_KEY_SECRET_KEY_NAME", "NAMESPACE"];
     const missing = required.filter((name) => !env[name]);
     if (missing.length > 0) throw new Failure(`missing environment variable(s): ${missing.join(", ")}`);
     let hyperdxUrl;
@@ -51,7 +51,7 @@ function readSettings(env) {
         email: env.HYPERDX_ADMIN_EMAIL,
         password: env.HYPERDX_ADMIN_PASSWORD,
         secretName: env.API_KEY_SECRET_NAME,
-        secretKey: env.API_KEY_SECRET_KEY,
+        secretKey: env.API_KEY_SECRET_KEY_NAME,
         namespace: env.NAMESPACE,
         rotate: rotate === "true",
         waitSeconds,

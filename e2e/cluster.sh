@@ -22,11 +22,16 @@ up)
   [[ "$nodes" =~ ^[1-3]$ ]] || { echo "cluster: nodes must be 1, 2 or 3 (given: $nodes)" >&2; exit 2; }
   mkdir -p "$run_dir"
   b="$tools/bin"
-  kwokctl create cluster --name "$name" --runtime binary --kube-authorization=true \
-    --kube-apiserver-binary "$b/kube-apiserver" --kube-controller-manager-binary "$b/kube-controller-manager" \
-    --kube-scheduler-binary "$b/kube-scheduler" --kwok-controller-binary "$b/kwok" --etcd-binary "$b/etcd" \
-    --kubeconfig "$run_dir/kubeconfig" --wait 120s --timeout 180s
-  kwokctl scale node --name "$name" --replicas "$nodes"
+  log="$run_dir/kwokctl.log"
+  if ! { kwokctl create cluster --name "$name" --runtime binary --kube-authorization=true \
+      --kube-apiserver-binary "$b/kube-apiserver" --kube-controller-manager-binary "$b/kube-controller-manager" \
+      --kube-scheduler-binary "$b/kube-scheduler" --kwok-controller-binary "$b/kwok" --etcd-binary "$b/etcd" \
+      --kubeconfig "$run_dir/kubeconfig" --wait 120s --timeout 180s \
+    && kwokctl scale node --name "$name" --replicas "$nodes"; } >"$log" 2>&1; then
+    tail -n 20 "$log" >&2
+    echo "cluster: kwokctl failed (log: $log)" >&2
+    exit 1
+  fi
   kubectl --kubeconfig "$run_dir/kubeconfig" wait --for=condition=Ready node --all --timeout=60s >/dev/null
   # The API server must answer on loopback only.
   server="$(kubectl --kubeconfig "$run_dir/kubeconfig" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"

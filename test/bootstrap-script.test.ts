@@ -101,7 +101,7 @@ function withFixture(test: (f: Fixture) => Promise<void>): () => Promise<void> {
             HYPERDX_ADMIN_EMAIL: EMAIL,
             HYPERDX_ADMIN_PASSWORD: PASSWORD,
             API_KEY_SECRET_NAME: SECRET.name,
-            API_KEY_SECRET_KEY: SECRET.key,
+            API_KEY_SECRET_KEY_NAME: SECRET.key,
             NAMESPACE,
             ROTATE_KEY: "false",
             WAIT_SECONDS: "20",

@@ -99,7 +99,7 @@ describe.each(["dev", "prod"] as const)("the bootstrap in the %s stack", (stack)
             HYPERDX_ADMIN_EMAIL: { secretKeyRef: { name: "my-clickstack-hyperdx-admin", key: "email" } },
             HYPERDX_ADMIN_PASSWORD: { secretKeyRef: { name: "my-clickstack-hyperdx-admin", key: "password" } },
             API_KEY_SECRET_NAME: "hyperdx-secret",
-            API_KEY_SECRET_KEY: "HYPERDX_API_KEY",
+            API_KEY_SECRET_KEY_NAME: "HYPERDX_API_KEY",
             NAMESPACE: "otel-demo",
             ROTATE_KEY: "false",
             WAIT_SECONDS: "600",

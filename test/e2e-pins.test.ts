@@ -1,0 +1,31 @@
+// The real-engine test's pins (e2e/versions.env) follow the npm pins where the Go module proxy
+// serves the same release; where it does not, the nearest served one is pinned and said so there.
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "./harness";
+
+const pins = Object.fromEntries(fs.readFileSync(path.join(ROOT, "e2e", "versions.env"), "utf8").split("\n")
+    .filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split("=", 2) as [string, string]));
+const npmPins = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> }).dependencies;
+
+describe("e2e/versions.env", () => {
+    it("builds the Pulumi CLI at the version of @pulumi/pulumi", () => {
+        expect(pins.PULUMI_VERSION).toBe(`v${npmPins["@pulumi/pulumi"]}`);
+    });
+
+    it("has the stand-in random provider answer as the @pulumi/random pin, marked as a stand-in", () => {
+        expect(pins.RANDOM_STANDIN_VERSION).toBe(`${npmPins["@pulumi/random"]}+clickstack.standin`);
+    });
+
+    it("pins a Kubernetes provider no newer than @pulumi/kubernetes (4.34.2 is not served; the nearest served is older)", () => {
+        const parse = (v: string) => v.split(".").map(Number);
+        const [a, b] = parse(pins.KUBERNETES_PROVIDER_VERSION);
+        const [x, y] = parse(npmPins["@pulumi/kubernetes"]);
+        expect(a === x && b <= y).toBe(true);
+        expect(pins.KUBERNETES_PROVIDER_SDK_VERSION).toBe(`v${pins.KUBERNETES_PROVIDER_VERSION}`);
+    });
+
+    it("pins exact versions only", () => {
+        for (const [key, value] of Object.entries(pins)) expect([key, value]).toEqual([key, expect.stringMatching(/^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$/)]);
+    });
+});
