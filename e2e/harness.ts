@@ -25,6 +25,8 @@ export const CHARTS = process.env.E2E_CHARTS_DIR
 export const DEMO = process.env.E2E_DEMO_MANIFEST
     ? { file: process.env.E2E_DEMO_MANIFEST, kind: "real" }
     : { file: writeStandInDemoManifest(path.join(ROOT, "test", "fixtures", "demo-manifest.yaml"), path.join(RUN_DIR, "demo-manifest.yaml")), kind: "stand-in" };
+/** The file backend: the state at rest. */
+export const STATE_DIR = path.join(RUN_DIR, "state");
 export const PASSPHRASE = "clickstack-e2e-fixed-passphrase";
 
 /** The program's files, copied once into the run folder; node_modules is linked, not copied. */
@@ -48,7 +50,7 @@ export function engineEnv(): Record<string, string> {
     return {
         PATH: `${path.join(TOOLCHAIN, "bin")}${path.delimiter}${process.env.PATH}`,
         PULUMI_HOME: path.join(RUN_DIR, "pulumi-home"),
-        PULUMI_BACKEND_URL: `file://${path.join(RUN_DIR, "state")}`,
+        PULUMI_BACKEND_URL: `file://${STATE_DIR}`,
         PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
@@ -64,7 +66,7 @@ export function pulumiCommand(): Promise<PulumiCommand> {
 
 /** A stack of `workDir` (the project copy unless given), created or selected. */
 export async function stack(name: string, workDir = copyProject()): Promise<Stack> {
-    fs.mkdirSync(path.join(RUN_DIR, "state"), { recursive: true });
+    fs.mkdirSync(STATE_DIR, { recursive: true });
     return LocalWorkspace.createOrSelectStack({ stackName: name, workDir }, { pulumiCommand: await pulumiCommand(), envVars: engineEnv() });
 }
 
