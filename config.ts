@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, TlsIngress } from "./components/clickstack";
 import { ChartSource, chartFolderProblem, parseChartSource } from "./components/chart-source";
+import { ImageSource } from "./components/clickstack-images";
 import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
 import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
 
@@ -53,6 +54,8 @@ export interface StackConfig {
     };
     /** Where every chart comes from: upstream, a mirror repository, an OCI registry or a local folder. */
     readonly chartSource: ChartSource;
+    /** Where every image comes from (`imageRegistry`), and the pull secrets every pod gets (`imagePullSecrets`). */
+    readonly images: ImageSource;
     /** The HyperDX ingestion API key from config (a Pulumi secret); set, it replaces the bootstrap. Required in agent mode. */
     readonly ingestionApiKey?: pulumi.Output<string>;
     readonly collectors: { readonly enabled: boolean; readonly imageTag: string };
@@ -90,6 +93,8 @@ export const DEFAULTS = {
     demo: {},
     chartVersions: {},
     chartSource: "",
+    imageRegistry: "",
+    imagePullSecrets: [],
 } as const;
 
 /** Optional keys whose "not set" is "" (strings) or {} (objects), as Pulumi.yaml declares them. */
@@ -103,7 +108,7 @@ const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap"];
  */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey"]);
 /** Keys whose stack-config value is structured YAML (an object). */
-const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions"]);
+const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions", "imagePullSecrets"]);
 
 // DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -113,6 +118,8 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const EXACT_SEMVER = /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+// A registry host (with an optional port) and an optional path, as image references start: no scheme, no tag.
+const IMAGE_REGISTRY = /^(localhost|[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+)(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 const dnsLabel = (maxLength: number) =>
     z.string().max(maxLength, `must be at most ${maxLength} characters`)
@@ -179,6 +186,9 @@ const rawSchema = z.strictObject({
         const source = parseChartSource(value);
         if (typeof source === "string") ctx.addIssue({ code: "custom", message: source });
     }).default(DEFAULTS.chartSource),
+    imageRegistry: z.union([z.literal(""), z.string().transform((r) => r.replace(/\/+$/, "")).pipe(z.string().regex(IMAGE_REGISTRY, "must be a registry host with an optional path, such as registry.internal/mirror or harbor.example.com:8443/proxy (no https://, no tag, lower case)"))]).default(DEFAULTS.imageRegistry),
+    imagePullSecrets: z.array(z.string().regex(DNS_SUBDOMAIN, "must be the name of a Secret in the namespace"), { error: "must be a list of Secret names, e.g. [regcred]" })
+        .default([...DEFAULTS.imagePullSecrets]),
     ingestionApiKey: z.string().superRefine((key, ctx) => {
         const problem = apiKeyProblem(key);
         if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -372,6 +382,7 @@ function toStackConfig(c: RawConfig, stack: string): Omit<StackConfig, "cluster"
         networkPolicies: c.networkPolicies,
         chartVersions: c.chartVersions,
         chartSource: parseChartSource(c.chartSource) as ChartSource,
+        images: { registry: c.imageRegistry === "" ? undefined : c.imageRegistry, pullSecrets: c.imagePullSecrets },
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
         collectors: c.collectors,
         bootstrap: {

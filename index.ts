@@ -5,10 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { HyperdxBootstrap } from "./components/bootstrap";
 import { ClickStack } from "./components/clickstack";
-import { KubernetesCollectors } from "./components/collectors";
+import { clickstackImages } from "./components/clickstack-images";
+import { collectorImages, KubernetesCollectors } from "./components/collectors";
 import { ApiKeySource, Ingestion } from "./components/ingestion";
 import { NetworkPolicies } from "./components/network-policies";
-import { loadDemoManifest, OtelDemo } from "./components/otel-demo";
+import { demoImages, loadDemoManifest, OtelDemo } from "./components/otel-demo";
 
 export = async () => {
     // Everything that can be wrong with the input fails here, before any resource is registered.
@@ -36,6 +37,7 @@ export = async () => {
         protectData: config.protectData,
         chartVersions: config.chartVersions,
         chartSource: config.chartSource,
+        images: config.images,
     }, { provider });
 
     // Only their clients reach OpAMP (which hands out the ingestion keys), ClickHouse, Keeper and MongoDB.
@@ -69,6 +71,7 @@ export = async () => {
         ingestion,
         adminEmail: config.bootstrap.adminEmail,
         rotation: config.bootstrap.rotation,
+        imagePullSecrets: config.images.pullSecrets,
     }, { provider }) : undefined;
 
     // The key's readers start once the key is there: after the Job, or with the Secret from config.
@@ -82,6 +85,7 @@ export = async () => {
             chartVersion: config.chartVersions.otelCollector,
             chartSource: config.chartSource,
             clusterName: config.clusterName,
+            images: config.images,
         }, { provider });
     }
 
@@ -91,11 +95,20 @@ export = async () => {
         collectorHost: clickstack?.collectorHost ?? new URL(config.gatewayEndpoint!).hostname,
         ingestion: apiKey,
         manifest: demoManifest,
+        images: config.images,
     }, { provider });
+
+    // What this stack pulls, and from where: with `imageRegistry`, the list to copy into the mirror.
+    const images = [
+        ...(clickstack ? clickstackImages(clickstack.selfHosted, config.images) : []),
+        ...(config.collectors.enabled ? collectorImages(config.collectors.imageTag, config.images) : []),
+        ...(demoManifest ? demoImages(demoManifest, config.images) : []),
+    ];
 
     // Only outputs that have a value: the CLI warns about every undefined one.
     return {
         namespace: namespace.metadata.name,
+        images,
         mode: config.mode,
         clusterName: config.clusterName,
         collectorEndpoint: ingestion.collectorEndpoint,

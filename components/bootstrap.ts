@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import stableStringify from "safe-stable-stringify";
 import { IngestionRefs } from "./ingestion";
+import { pullSecretRefs } from "./images";
 
 /** The script the Job runs: standalone Node (no dependencies), tested as a file (test/bootstrap-script.test.ts). */
 export const BOOTSTRAP_SCRIPT = path.join(__dirname, "hyperdx-bootstrap.mjs");
@@ -40,6 +41,8 @@ export interface BootstrapJobInput {
     readonly apiKeySecret: { readonly name: string; readonly key: string };
     readonly rotation: number;
     readonly waitSeconds: number;
+    /** Secrets the pod pulls its image with (`imagePullSecrets`). @default none */
+    readonly imagePullSecrets?: readonly string[];
 }
 
 /**
@@ -62,6 +65,7 @@ export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: st
             spec: {
                 restartPolicy: "Never",
                 serviceAccountName: input.serviceAccountName,
+                ...(input.imagePullSecrets?.length ? { imagePullSecrets: pullSecretRefs(input.imagePullSecrets) } : {}),
                 automountServiceAccountToken: true, // the script writes the Secret with this token
                 securityContext: {
                     runAsNonRoot: true,
@@ -132,6 +136,8 @@ export interface HyperdxBootstrapArgs {
     readonly rotation?: number;
     /** How long the Job waits for HyperDX to answer. @default DEFAULT_WAIT_SECONDS */
     readonly waitSeconds?: number;
+    /** Secrets the Job's pod pulls its image with. @default none */
+    readonly imagePullSecrets?: readonly string[];
 }
 
 export class HyperdxBootstrap extends pulumi.ComponentResource {
@@ -196,6 +202,7 @@ export class HyperdxBootstrap extends pulumi.ComponentResource {
                 apiKeySecret: { name: apiKeySecretName, key: args.ingestion.secretKey },
                 rotation: args.rotation ?? 0,
                 waitSeconds: args.waitSeconds ?? DEFAULT_WAIT_SECONDS,
+                imagePullSecrets: args.imagePullSecrets,
             }, scriptSha256));
 
         // Auto-named: a changed spec replaces the Job (create before delete), which runs it again.

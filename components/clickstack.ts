@@ -6,6 +6,8 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ChartSource, chartLocation, UPSTREAM } from "./chart-source";
+import { clickstackImageValues, HYPERDX_IMAGE, ImageSource, operatorsImageValues, UPSTREAM_IMAGES } from "./clickstack-images";
+import { mirrorImage } from "./images";
 import { loadValuesFile, loadValuesObject, mergeValues } from "./values-file";
 
 const CLICKSTACK_REPO = "https://clickhouse.github.io/ClickStack-helm-charts";
@@ -14,12 +16,7 @@ const CLICKSTACK_REPO = "https://clickhouse.github.io/ClickStack-helm-charts";
 export const OPERATORS_CHART = { repo: CLICKSTACK_REPO, chart: "clickstack-operators", version: "1.1.0" } as const;
 export const CLICKSTACK_CHART = { repo: CLICKSTACK_REPO, chart: "clickstack", version: "3.0.2" } as const;
 
-/**
- * The HyperDX image the chart runs at CLICKSTACK_CHART.version: `hyperdx.deployment.image.tag`
- * defaults to the chart's appVersion (templates/hyperdx/deployment.yaml). It has Node 22, so the
- * bootstrap Job reuses it: no other image to pull or trust.
- */
-export const HYPERDX_IMAGE = "docker.hyperdx.io/hyperdx/hyperdx:2.30.1";
+export { HYPERDX_IMAGE } from "./clickstack-images";
 
 /** Ports of the chart's Services (charts/clickstack/values.yaml and its otel-collector subchart). */
 export const HYPERDX_APP_PORT = 3000;
@@ -77,6 +74,8 @@ export interface ClickStackArgs {
     readonly chartVersions?: { readonly clickstackOperators?: string; readonly clickstack?: string };
     /** Where both charts come from. @default their upstream repository */
     readonly chartSource?: ChartSource;
+    /** A mirror for every image (the charts', the operators' and their pods'), and pull secrets. @default upstream, none */
+    readonly images?: ImageSource;
 }
 
 /** Names the clickstack chart gives its objects (charts/clickstack/templates/_helpers.tpl). */
@@ -157,6 +156,8 @@ export interface ClickStackValuesInput {
     readonly storageClass?: string;
     readonly ingress?: TlsIngress;
     readonly otlpIngress?: TlsIngress;
+    /** A mirror for every image, and pull secrets. @default upstream registries, none */
+    readonly images?: ImageSource;
 }
 
 const sha256Hex = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
@@ -243,7 +244,8 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
     }
     // The file's ClickHouse and Keeper sizing is for the bundled ClickHouse, which managed mode turns off.
     const { clickhouse: clickhouseSizing, ...fromFile } = loadValuesObject(file);
-    return mergeValues(ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing }, values);
+    return mergeValues(mergeValues(ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing }, values),
+        clickstackImageValues(ch.kind === "self-hosted", input.images ?? UPSTREAM_IMAGES));
 }
 
 function hyperdxIngressValues(ingress: TlsIngress, service: string) {
@@ -328,7 +330,7 @@ export class ClickStack extends pulumi.ComponentResource {
     /** HyperDX inside the cluster, `http://<app service>.<namespace>:3000` (the app proxies /api to the API). */
     public readonly hyperdxInternalUrl: pulumi.Output<string>;
     /** The HyperDX image the chart runs. */
-    public readonly hyperdxImage = HYPERDX_IMAGE;
+    public readonly hyperdxImage: string;
     /** The labels on each workload's pods, for NetworkPolicies. */
     public readonly pods: ClickStackPods;
     /** Whether ClickHouse and Keeper run in the cluster. */
@@ -377,7 +379,7 @@ export class ClickStack extends pulumi.ComponentResource {
             ...chartLocation(args.chartSource ?? UPSTREAM, OPERATORS_CHART, args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version),
             name: clickstackNames(this.releaseName, "").operatorsRelease,
             namespace: this.namespace,
-            values: loadValuesObject(OPERATORS_VALUES_FILE),
+            values: mergeValues(loadValuesObject(OPERATORS_VALUES_FILE), operatorsImageValues(args.images ?? UPSTREAM_IMAGES)),
         }, { parent: this, ...keep });
 
         this.chart = new kubernetes.helm.v4.Chart(name, {
@@ -393,6 +395,7 @@ export class ClickStack extends pulumi.ComponentResource {
                 storageClass: args.storageClass,
                 ingress: args.ingress,
                 otlpIngress: args.otlpIngress,
+                images: args.images,
             }))),
         }, { parent: this, dependsOn: [this.operators, connections], ...keep });
 
@@ -402,6 +405,7 @@ export class ClickStack extends pulumi.ComponentResource {
         this.hyperdxServiceName = names.hyperdxService;
         this.pods = clickstackPods(this.releaseName);
         this.selfHosted = args.clickhouse.kind === "self-hosted";
+        this.hyperdxImage = mirrorImage(HYPERDX_IMAGE, args.images?.registry);
         this.hyperdxInternalUrl = pulumi.interpolate`http://${names.hyperdxService}.${this.namespace}:${HYPERDX_APP_PORT}`;
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${this.namespace} service/${names.hyperdxService} ${HYPERDX_APP_PORT}:${HYPERDX_APP_PORT}`;
         this.uiUrl = pulumi.output(args.ingress ? `https://${args.ingress.host}` : `http://localhost:${HYPERDX_APP_PORT}`);

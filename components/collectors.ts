@@ -4,6 +4,8 @@ import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ChartSource, chartLocation, UPSTREAM } from "./chart-source";
+import { ImageSource } from "./clickstack-images";
+import { MirroredImage, mirrored, mirrorRepository, pullSecretRefs } from "./images";
 import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
 import { loadValuesObject, mergeValues } from "./values-file";
 
@@ -46,6 +48,8 @@ export interface CollectorComputedValues {
     readonly apiKeyChecksum: string;
     /** The resource attribute k8s.cluster.name on every record (env K8S_CLUSTER_NAME). */
     readonly clusterName: string;
+    /** A mirror for the image, and pull secrets. @default upstream, none */
+    readonly images?: ImageSource;
 }
 
 /** The env var the values files' `resource` processor reads the cluster name from. */
@@ -59,7 +63,7 @@ export function buildCollectorValues(
     kind: CollectorKind, computed: CollectorComputedValues, file: string = VALUES_FILES[kind], commonFile: string = COMMON_VALUES_FILE,
 ): Record<string, unknown> {
     for (const f of [commonFile, file]) {
-        const programOwned = ["image", "extraEnvs", "podAnnotations"].filter((key) => key in loadValuesObject(f));
+        const programOwned = ["image", "imagePullSecrets", "extraEnvs", "podAnnotations"].filter((key) => key in loadValuesObject(f));
         if (programOwned.length > 0) {
             throw new Error(`Values file ${f} sets ${programOwned.join(", ")}, which the program computes; remove them from the file`);
         }
@@ -67,7 +71,8 @@ export function buildCollectorValues(
     const fromFile = mergeValues(loadValuesObject(commonFile), loadValuesObject(file));
     return {
         ...fromFile,
-        image: { repository: COLLECTOR_CHART.imageRepository, tag: computed.imageTag },
+        image: { repository: mirrorRepository(COLLECTOR_CHART.imageRepository, computed.images?.registry), tag: computed.imageTag },
+        ...(computed.images?.pullSecrets.length ? { imagePullSecrets: pullSecretRefs(computed.images.pullSecrets) } : {}),
         extraEnvs: [
             // optional: the collectors start before HyperDX has issued a key (first deploy).
             { name: computed.secretKey, valueFrom: { secretKeyRef: { name: computed.secretName, key: computed.secretKey, optional: true } } },
@@ -91,6 +96,8 @@ export interface KubernetesCollectorsArgs {
     readonly chartSource?: ChartSource;
     /** The value of the resource attribute k8s.cluster.name on every record. */
     readonly clusterName: string;
+    /** A mirror for the collector image, and pull secrets. @default upstream, none */
+    readonly images?: ImageSource;
 }
 
 export class KubernetesCollectors extends pulumi.ComponentResource {
@@ -108,6 +115,7 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
                 configMapKey: args.ingestion.configMapKey,
                 apiKeyChecksum,
                 clusterName: args.clusterName,
+                images: args.images,
             }));
         const collector = (kind: CollectorKind) => new kubernetes.helm.v4.Chart(`${name}-${kind}`, {
             ...chartLocation(args.chartSource ?? UPSTREAM, COLLECTOR_CHART, args.chartVersion ?? COLLECTOR_CHART.version),
@@ -119,4 +127,9 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
         this.daemonset = collector("daemonset");
         this.registerOutputs({});
     }
+}
+
+/** The collectors' image and its copy in the mirror. */
+export function collectorImages(imageTag: string, images: ImageSource): MirroredImage[] {
+    return [mirrored(`${COLLECTOR_CHART.imageRepository}:${imageTag}`, images.registry, "Kubernetes collectors (DaemonSet and Deployment)")];
 }

@@ -6,6 +6,8 @@ import * as yaml from "js-yaml";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
+import { ImageSource } from "./clickstack-images";
+import { MirroredImage, mirrored, mirrorImage, pullSecretRefs } from "./images";
 
 const DEMO_COMMIT = "15969bb3fc531e6d88fb4071e3fc97f16d3e6834"; // ClickHouse/opentelemetry-demo, 2026-03-02
 export const PINNED_DEMO_MANIFEST = {
@@ -99,6 +101,8 @@ export interface DemoTransformInput {
     readonly collectorHost: string;
     readonly apiKeySecret: { readonly name: string; readonly key: string };
     readonly apiKeyChecksum: string;
+    /** A mirror for every image, and pull secrets. @default upstream, none */
+    readonly images?: ImageSource;
 }
 
 /**
@@ -108,7 +112,9 @@ export interface DemoTransformInput {
  * - keeps HYPERDX_API_KEY on the ingestion Secret and adds the key checksum to every pod template;
  * - prefixes cluster-scoped names with the namespace (two stacks cannot collide) and follows them in
  *   bindings;
- * - forces every Service to ClusterIP.
+ * - forces every Service to ClusterIP;
+ * - with `imageRegistry`, pulls every container and init container image from the mirror, and adds
+ *   the pull secrets to every pod template.
  */
 export function transformDemoManifest(objects: readonly KubeObject[], input: DemoTransformInput): KubeObject[] {
     const clusterScopedName = (name: string) => `${input.namespace}-${name}`;
@@ -152,13 +158,20 @@ function clusterIpOnly(service: KubeObject) {
 }
 
 interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }
-interface Container { env?: EnvVar[] }
-interface PodTemplate { metadata?: { annotations?: Record<string, string> }; spec: { containers: Container[]; initContainers?: Container[] } }
+interface Container { image?: string; env?: EnvVar[] }
+interface PodTemplate {
+    metadata?: { annotations?: Record<string, string> };
+    spec: { containers: Container[]; initContainers?: Container[]; imagePullSecrets?: { name: string }[] };
+}
 
 function wirePodTemplate(workload: KubeObject, input: DemoTransformInput) {
     const template = (workload.spec as { template: PodTemplate }).template;
     template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, [API_KEY_CHECKSUM_ANNOTATION]: input.apiKeyChecksum } };
+    if (input.images?.pullSecrets.length) {
+        template.spec.imagePullSecrets = [...(template.spec.imagePullSecrets ?? []), ...pullSecretRefs(input.images.pullSecrets)];
+    }
     for (const container of [...template.spec.containers, ...(template.spec.initContainers ?? [])]) {
+        if (container.image !== undefined) container.image = mirrorImage(container.image, input.images?.registry);
         for (const env of container.env ?? []) {
             if (COLLECTOR_HOST_ENV.has(env.name) && env.value !== undefined) {
                 env.value = input.collectorHost;
@@ -181,6 +194,8 @@ export interface OtelDemoArgs {
     readonly ingestion: IngestionRefs;
     /** The upstream manifest's objects, from loadDemoManifest. */
     readonly manifest: readonly KubeObject[];
+    /** A mirror for every image, and pull secrets. @default upstream, none */
+    readonly images?: ImageSource;
 }
 
 export class OtelDemo extends pulumi.ComponentResource {
@@ -196,9 +211,19 @@ export class OtelDemo extends pulumi.ComponentResource {
                 collectorHost,
                 apiKeySecret: { name: secretName, key: args.ingestion.secretKey },
                 apiKeyChecksum,
+                images: args.images,
             }));
         this.objects = new kubernetes.yaml.v2.ConfigGroup(name, { objs }, { parent: this, dependsOn: args.ingestion.ready });
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${args.namespace} service/${FRONTEND_PROXY.service} ${FRONTEND_PROXY.port}:${FRONTEND_PROXY.port}`;
         this.registerOutputs({ portForwardCommand: this.portForwardCommand });
     }
+}
+
+/** The demo's images (every container and init container of the manifest) and their copies in the mirror. */
+export function demoImages(objects: readonly KubeObject[], images: ImageSource): MirroredImage[] {
+    const refs = objects.filter((o) => WORKLOAD_KINDS.has(o.kind)).flatMap((o) => {
+        const spec = (o.spec as { template: PodTemplate }).template.spec;
+        return [...spec.containers, ...(spec.initContainers ?? [])].map((c) => c.image).filter((i): i is string => i !== undefined);
+    });
+    return [...new Set(refs)].sort().map((ref) => mirrored(ref, images.registry, "OpenTelemetry demo"));
 }

@@ -2,6 +2,7 @@
 import { Policies } from "@pulumi/policy";
 import { policy as containerResources } from "./rules/container-resources";
 import { policy as helmReleasePinned } from "./rules/helm-release-pinned";
+import { policy as imagesFromAllowedRegistries } from "./rules/images-from-allowed-registries";
 import { policy as imageTagsPinned } from "./rules/image-tags-pinned";
 import { policy as ingressTls } from "./rules/ingress-tls";
 import { policy as noHostNetworkExposure } from "./rules/no-host-network-exposure";
@@ -15,6 +16,7 @@ export const policies: Policies = [
     helmReleasePinned,
     noPlainCredentials,
     noHostNetworkExposure,
+    imagesFromAllowedRegistries,
     containerResources,
     imageTagsPinned,
     statefulDataProtected,

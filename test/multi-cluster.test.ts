@@ -56,7 +56,11 @@ describe("an agent stack (a second cluster)", () => {
     });
 
     it("outputs only what an agent has", () => {
-        expect(run.outputs).toEqual({ namespace: "otel-demo", mode: "agent", clusterName: "edge-eu-1", collectorEndpoint: GATEWAY });
+        expect(run.outputs).toEqual({
+            namespace: "otel-demo", mode: "agent", clusterName: "edge-eu-1", collectorEndpoint: GATEWAY,
+            // Only the collectors' image: an agent runs nothing else.
+            images: [{ source: "docker.io/otel/opentelemetry-collector-contrib:0.158.0", target: "docker.io/otel/opentelemetry-collector-contrib:0.158.0", usedBy: expect.any(String) }],
+        });
     });
 
     it("a cluster-local http:// gateway is fine too, and then the demo can be asked for", async () => {

@@ -17,7 +17,7 @@ describe("the pack's index.ts", () => {
         const [name, args] = PolicyPack.mock.calls[0] as [string, { policies: Policy[] }];
         expect(name).toBe("clickstack-k8s");
         const modules = fs.readdirSync(path.join(ROOT, "policies", "rules")).filter((f) => f.endsWith(".ts"));
-        expect(modules).toHaveLength(8);
+        expect(modules).toHaveLength(9);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const fromModules = modules.map((f) => (require(path.join(ROOT, "policies", "rules", f)) as { policy: Policy }).policy.name);
         expect(args.policies.map((p) => p.name).sort()).toEqual(fromModules.sort());
@@ -33,6 +33,7 @@ describe("the pack's index.ts", () => {
             "helm-release-pinned": "mandatory",
             "no-plain-credentials": "mandatory",
             "no-host-network-exposure": "mandatory",
+            "images-from-allowed-registries": "mandatory",
             "container-resources": "advisory",
             "image-tags-pinned": "advisory",
             "stateful-data-protected": "advisory",
