@@ -53,6 +53,8 @@ export const CLICKSTACK_IMAGES = {
 
 const repositoryOf = (image: string) => image.replace(/@.*$/, "").replace(/:[^:/]+$/, "");
 const tagOf = (image: string) => parseImage(image).tag!;
+/** mongodb-kubernetes 1.7.0 values.yaml `registry.*`: where the operator and each image it runs come from. */
+const MONGODB_REGISTRY_KEYS = ["operator", "database", "initDatabase", "initOpsManager", "opsManager", "initAppDb", "agent", "versionUpgradeHook", "readinessProbe"];
 /** The MongoDB images' repository folder (`quay.io/mongodb`) in the mirror. */
 const mongodbRegistry = (mirror: string | undefined) => mirrorRepository("quay.io/mongodb/x", mirror).replace(/\/x$/, "");
 
@@ -98,10 +100,12 @@ export function operatorsImageValues(source: ImageSource): Record<string, unknow
         },
         "mongodb-operator": {
             registry: {
-                ...(m ? { operator: mongodb, agent: mongodb, versionUpgradeHook: mongodb, readinessProbe: mongodb } : {}),
+                // Every registry key, though only MongoDBCommunity's images are pulled (watchedResources):
+                // the operator's env then names no public registry at all.
+                ...(m ? Object.fromEntries(MONGODB_REGISTRY_KEYS.map((key) => [key, mongodb])) : {}),
                 ...(source.pullSecrets.length > 0 ? { imagePullSecrets: source.pullSecrets[0] } : {}),
             },
-            ...(m ? { community: { registry: { agent: mongodb }, mongodb: { repo: mongodb } } } : {}),
+            ...(m ? { community: { registry: { agent: mongodb }, mongodb: { repo: mongodb } }, mongodb: { repo: mongodb }, search: { repo: mongodb } } : {}),
         },
     };
 }

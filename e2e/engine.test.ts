@@ -278,6 +278,49 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(objects.filter((o) => !o.retained && exists(o)).map((o) => o.urn)).toEqual([]);
         await agent.workspace.removeStack("agent");
     });
+
+    // Issue 15: every pod from the mirror. Nothing pulls here (kwok), so this checks the pod specs the
+    // charts render from the program's values, and the policy pack's images-from-allowed-registries.
+    test("10. imageRegistry: every pod from the mirror, the policy enforces it, no drift, destroyed", async () => {
+        const mirror = "registry.internal/mirror";
+        const packConfig = path.join(RUN_DIR, "allowed-registries.json");
+        fs.writeFileSync(packConfig, JSON.stringify({ "images-from-allowed-registries": { allowedRegistries: [mirror] } }));
+        const pack = { policyPacks: [path.join(copyProject(), "policies")], policyPackConfigs: [packConfig] };
+        const s = await stack("mirror");
+        await e2eConfig(s);
+
+        // Without imageRegistry the pack refuses the stack.
+        const refused = await timed("preview without imageRegistry, registries enforced", () => s.preview(pack).then(() => "", (e: Error) => String(e)));
+        expect(refused).toMatch(/\[mandatory\]\s+images-from-allowed-registries/);
+
+        await s.setConfig(`${PROJECT}:imageRegistry`, { value: mirror });
+        await s.setConfig(`${PROJECT}:imagePullSecrets[0]`, { value: "regcred" }, true);
+        const up = await timed("up with imageRegistry and the pack", () => s.up(pack));
+        expect(up.summary.result).toBe("succeeded");
+
+        type PodSpec = { containers: { image: string }[]; initContainers?: { image: string }[]; imagePullSecrets?: { name: string }[] };
+        const pods = kubectlJson<{ items: { metadata: { name: string }; spec: PodSpec }[] }>(["get", "pods", "--namespace", NAMESPACE]).items;
+        const templates = kubectlJson<{ items: { kind: string; metadata: { name: string }; spec: { template?: { spec: PodSpec }; jobTemplate?: { spec: { template: { spec: PodSpec } } } } }[] }>(
+            ["get", "deployments,daemonsets,statefulsets,jobs,cronjobs", "--namespace", NAMESPACE]).items
+            .map((o) => ({ metadata: { name: `${o.kind} ${o.metadata.name}` }, spec: (o.spec.template ?? o.spec.jobTemplate!.spec.template).spec }));
+        const all = [...pods, ...templates];
+        expect(pods.length).toBeGreaterThanOrEqual(5);
+        const images = all.flatMap((p) => [...p.spec.containers, ...(p.spec.initContainers ?? [])].map((c) => `${p.metadata.name}: ${c.image}`));
+        expect(images.filter((i) => !i.includes(`: ${mirror}/`))).toEqual([]);
+        expect(all.filter((p) => !(p.spec.imagePullSecrets ?? []).some((r) => r.name === "regcred")).map((p) => p.metadata.name)).toEqual([]);
+        // The output lists every image, each with its copy in the mirror.
+        const listed = (await s.outputs()).images.value as { target: string }[];
+        expect(listed.filter((i) => !i.target.startsWith(`${mirror}/`))).toEqual([]);
+        const listedRepos = new Set(listed.map((i) => i.target.replace(/[@:][^/]*$/, "")));
+        expect([...new Set(images.map((i) => i.split(": ")[1].replace(/[@:][^/]*$/, "")))].filter((r) => !listedRepos.has(r))).toEqual([]);
+
+        const again = await timed("preview with imageRegistry (no change)", () => s.preview(pack));
+        expect(changes(again.changeSummary)).toEqual({});
+        const objects = await kubernetesObjects(s);
+        await timed("destroy the mirror stack", () => s.destroy());
+        expect(objects.filter((o) => !o.retained && exists(o)).map((o) => o.urn)).toEqual([]);
+        await s.workspace.removeStack("mirror");
+    });
 });
 
 function runScript(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {

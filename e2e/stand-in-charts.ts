@@ -8,10 +8,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CLICKSTACK_CHART, OPERATORS_CHART } from "../components/clickstack";
+import { CLICKSTACK_CHART, HYPERDX_IMAGE, OPERATORS_CHART } from "../components/clickstack";
+import { parseImage } from "../components/images";
 import { COLLECTOR_CHART } from "../components/collectors";
 
-const IMAGE = { repository: "registry.k8s.io/pause", tag: "3.10" };
 const RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } };
 
 function crd(group: string, version: string, kind: string, plural: string): object {
@@ -32,40 +32,53 @@ function crd(group: string, version: string, kind: string, plural: string): obje
 }
 
 // A Deployment and (optionally) a ClusterIP Service with the given pod labels, in Helm template form.
-const workload = (name: string, labels: string, ports: number[], extra = "") => `
+// `image` and `pullSecrets` are template expressions over the values the real chart reads for them.
+interface Workload {
+    name: string; labels: string; ports: number[]; image: string;
+    /** A list of {name} (most charts), or a single Secret name (mongodb-kubernetes' registry.imagePullSecrets). */
+    pullSecrets?: string; pullSecretName?: string;
+    containerExtra?: string; podExtra?: string;
+}
+const workload = (w: Workload) => `
 apiVersion: apps/v1
 kind: Deployment
 metadata:
-  name: ${name}
+  name: ${w.name}
   labels:
-${labels.replace(/^/gm, "    ")}
+${w.labels.replace(/^/gm, "    ")}
 spec:
   replicas: 1
   selector:
     matchLabels:
-${labels.replace(/^/gm, "      ")}
+${w.labels.replace(/^/gm, "      ")}
   template:
     metadata:
       labels:
-${labels.replace(/^/gm, "        ")}
+${w.labels.replace(/^/gm, "        ")}
     spec:
       automountServiceAccountToken: false
-      containers:
+${w.pullSecrets ? `      {{- with ${w.pullSecrets} }}
+      imagePullSecrets: {{ toJson . }}
+      {{- end }}
+` : ""}${w.pullSecretName ? `      {{- with ${w.pullSecretName} }}
+      imagePullSecrets: [{name: {{ . | quote }}}]
+      {{- end }}
+` : ""}      containers:
         - name: main
-          image: ${IMAGE.repository}:${IMAGE.tag}
+          image: "${w.image}"
           resources: ${JSON.stringify(RESOURCES)}
           securityContext: {allowPrivilegeEscalation: false, runAsNonRoot: true, runAsUser: 65535, capabilities: {drop: [ALL]}}
-${extra}${ports.length === 0 ? "" : `---
+${w.containerExtra ?? ""}${w.podExtra ?? ""}${w.ports.length === 0 ? "" : `---
 apiVersion: v1
 kind: Service
 metadata:
-  name: ${name}
+  name: ${w.name}
 spec:
   type: ClusterIP
   selector:
-${labels.replace(/^/gm, "    ")}
+${w.labels.replace(/^/gm, "    ")}
   ports:
-${ports.map((p) => `    - {name: p${p}, port: ${p}, targetPort: ${p}}`).join("\n")}
+${w.ports.map((p) => `    - {name: p${p}, port: ${p}, targetPort: ${p}}`).join("\n")}
 `}`;
 
 const clusterRbac = (name: string, namespaced = "{{ .Release.Namespace }}") => `
@@ -92,7 +105,7 @@ subjects:
   - {kind: ServiceAccount, name: ${name}, namespace: ${namespaced}}
 `;
 
-interface ChartFiles { readonly chart: string; readonly version: string; readonly files: Record<string, string> }
+interface ChartFiles { readonly chart: string; readonly version: string; readonly appVersion?: string; readonly files: Record<string, string> }
 
 function operatorsChart(): ChartFiles {
     return {
@@ -105,12 +118,23 @@ function operatorsChart(): ChartFiles {
                 crd("mongodbcommunity.mongodb.com", "v1", "MongoDBCommunity", "mongodbcommunity"),
             ].map((o) => yaml.dump(o)).join("---\n"),
             // Pod labels as in clickstackPods (components/clickstack.ts).
-            "templates/clickhouse-operator.yaml": clusterRbac("{{ .Release.Name }}-clickhouse-operator") + "---" +
-                workload("{{ .Release.Name }}-clickhouse-operator",
-                    "app.kubernetes.io/name: clickhouse-operator\napp.kubernetes.io/instance: {{ .Release.Name }}\ncontrol-plane: controller-manager", []),
-            "templates/mongodb-operator.yaml": clusterRbac("{{ .Release.Name }}-mongodb-kubernetes-operator") + "---" +
-                workload("{{ .Release.Name }}-mongodb-kubernetes-operator",
-                    "app.kubernetes.io/name: mongodb-kubernetes-operator\napp.kubernetes.io/component: controller", []),
+            // The subcharts' image keys: clickhouse-operator-helm manager.image, mongodb-kubernetes registry.operator.
+            "values.yaml": yaml.dump({
+                "clickhouse-operator": { manager: { image: { repository: "ghcr.io/clickhouse/clickhouse-operator", tag: "v0.0.7" }, imagePullSecrets: [] } },
+                "mongodb-operator": { registry: { operator: "quay.io/mongodb", imagePullSecrets: "" } },
+            }),
+            "templates/clickhouse-operator.yaml": clusterRbac("{{ .Release.Name }}-clickhouse-operator") + "---" + workload({
+                name: "{{ .Release.Name }}-clickhouse-operator",
+                labels: "app.kubernetes.io/name: clickhouse-operator\napp.kubernetes.io/instance: {{ .Release.Name }}\ncontrol-plane: controller-manager", ports: [],
+                image: '{{ index .Values "clickhouse-operator" "manager" "image" "repository" }}:{{ index .Values "clickhouse-operator" "manager" "image" "tag" }}',
+                pullSecrets: '(index .Values "clickhouse-operator" "manager" "imagePullSecrets")',
+            }),
+            "templates/mongodb-operator.yaml": clusterRbac("{{ .Release.Name }}-mongodb-kubernetes-operator") + "---" + workload({
+                name: "{{ .Release.Name }}-mongodb-kubernetes-operator",
+                labels: "app.kubernetes.io/name: mongodb-kubernetes-operator\napp.kubernetes.io/component: controller", ports: [],
+                image: '{{ index .Values "mongodb-operator" "registry" "operator" }}/mongodb-kubernetes:1.7.0',
+                pullSecretName: '(index .Values "mongodb-operator" "registry" "imagePullSecrets")',
+            }),
         },
     };
 }
@@ -120,8 +144,16 @@ function clickstackChart(): ChartFiles {
     return {
         chart: CLICKSTACK_CHART.chart,
         version: CLICKSTACK_CHART.version,
+        appVersion: parseImage(HYPERDX_IMAGE).tag,
         files: {
-            "values.yaml": yaml.dump({ hyperdx: { secrets: {}, deployment: {} }, mongodb: { enabled: true, spec: {} }, clickhouse: { enabled: true, cluster: { spec: {} }, keeper: { spec: {} } } }),
+            // The image keys of clickstack 3.0.2 and its otel-collector subchart, with their defaults.
+            "values.yaml": yaml.dump({
+                global: { imagePullSecrets: [] },
+                hyperdx: { secrets: {}, deployment: { image: { repository: "docker.hyperdx.io/hyperdx/hyperdx", tag: "" }, waitForMongodb: { image: "busybox@sha256:1fcf5df59121b92d61e066df1788e8df0cc35623f5d62d9679a41e163b6a0cdb" } } },
+                "otel-collector": { image: { repository: "docker.clickhouse.com/clickhouse/clickstack-otel-collector", tag: "2.30.1" }, imagePullSecrets: [] },
+                mongodb: { enabled: true, spec: {} },
+                clickhouse: { enabled: true, cluster: { spec: {} }, keeper: { spec: {} } },
+            }),
             "templates/_helpers.tpl": `{{- define "clickstack.fullname" -}}
 {{- if contains .Chart.Name .Release.Name }}{{ .Release.Name | trunc 63 | trimSuffix "-" }}{{ else }}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{ end }}
 {{- end }}
@@ -142,16 +174,29 @@ stringData:
 {{- end }}
 {{- end }}
 `,
-            "templates/hyperdx.yaml": workload('{{ include "clickstack.fullname" . }}-app',
-                `${selector}\napp: {{ include "clickstack.fullname" . }}`, [3000, 4320],
-                `          envFrom: [{secretRef: {name: clickstack-secret}}]
+            "templates/hyperdx.yaml": workload({
+                name: '{{ include "clickstack.fullname" . }}-app',
+                labels: `${selector}\napp: {{ include "clickstack.fullname" . }}`, ports: [3000, 4320],
+                image: "{{ .Values.hyperdx.deployment.image.repository }}:{{ .Values.hyperdx.deployment.image.tag | default .Chart.AppVersion }}",
+                pullSecrets: ".Values.global.imagePullSecrets",
+                containerExtra: `          envFrom: [{secretRef: {name: clickstack-secret}}]
           volumeMounts: [{name: connections, mountPath: /etc/hyperdx, readOnly: true}]
+`,
+                podExtra: `      initContainers:
+        - name: wait-for-mongodb
+          image: "{{ .Values.hyperdx.deployment.waitForMongodb.image }}"
+          resources: ${JSON.stringify(RESOURCES)}
       volumes:
         - name: connections
           secret: {secretName: {{ .Values.hyperdx.deployment.existingConfigSecret | default "none" }}}
-`),
-            "templates/otel-collector.yaml": workload("{{ .Release.Name }}-otel-collector",
-                "app.kubernetes.io/name: otel-collector\napp.kubernetes.io/instance: {{ .Release.Name }}\ncomponent: standalone-collector", [4317, 4318]),
+`,
+            }),
+            "templates/otel-collector.yaml": workload({
+                name: "{{ .Release.Name }}-otel-collector",
+                labels: "app.kubernetes.io/name: otel-collector\napp.kubernetes.io/instance: {{ .Release.Name }}\ncomponent: standalone-collector", ports: [4317, 4318],
+                image: '{{ index .Values "otel-collector" "image" "repository" }}:{{ index .Values "otel-collector" "image" "tag" }}',
+                pullSecrets: '(index .Values "otel-collector" "imagePullSecrets")',
+            }),
             "templates/custom-resources.yaml": `{{- if .Values.mongodb.enabled }}
 apiVersion: mongodbcommunity.mongodb.com/v1
 kind: MongoDBCommunity
@@ -188,7 +233,7 @@ function collectorChart(): ChartFiles {
         chart: COLLECTOR_CHART.chart,
         version: COLLECTOR_CHART.version,
         files: {
-            "values.yaml": yaml.dump({ mode: "deployment", image: { repository: "", tag: "" }, extraEnvs: [], podAnnotations: {}, resources: {}, config: {} }),
+            "values.yaml": yaml.dump({ mode: "deployment", image: { repository: "", tag: "" }, imagePullSecrets: [], extraEnvs: [], podAnnotations: {}, resources: {}, config: {} }),
             "templates/rbac.yaml": clusterRbac(name),
             "templates/configmap.yaml": `apiVersion: v1
 kind: ConfigMap
@@ -212,6 +257,9 @@ spec:
       annotations: {{ toJson .Values.podAnnotations }}
     spec:
       serviceAccountName: ${name}
+      {{- with .Values.imagePullSecrets }}
+      imagePullSecrets: {{ toJson . }}
+      {{- end }}
       containers:
         - name: opentelemetry-collector
           image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
@@ -249,7 +297,7 @@ export function writeStandInCharts(dir: string): string {
         const root = path.join(dir, c.chart);
         fs.mkdirSync(root, { recursive: true });
         fs.writeFileSync(path.join(root, "Chart.yaml"),
-            yaml.dump({ apiVersion: "v2", name: c.chart, version: c.version, description: "clickstack-k8s e2e stand-in" }));
+            yaml.dump({ apiVersion: "v2", name: c.chart, version: c.version, ...(c.appVersion ? { appVersion: c.appVersion } : {}), description: "clickstack-k8s e2e stand-in" }));
         for (const [file, text] of Object.entries(c.files)) {
             fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
             fs.writeFileSync(path.join(root, file), text);

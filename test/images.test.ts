@@ -90,8 +90,10 @@ describe.each(["dev", "prod"] as const)("the %s stack with imageRegistry and ima
 
     it("points the MongoDB operator (its own image and every image of the pods it makes) at the mirror", () => {
         const mongodb = run.find(T.chart, "clickstack-operators").plain.values["mongodb-operator"];
-        expect(mongodb.registry).toEqual({ operator: `${MIRROR}/mongodb`, agent: `${MIRROR}/mongodb`, versionUpgradeHook: `${MIRROR}/mongodb`, readinessProbe: `${MIRROR}/mongodb`, imagePullSecrets: "regcred" });
+        const registries = ["operator", "database", "initDatabase", "initOpsManager", "opsManager", "initAppDb", "agent", "versionUpgradeHook", "readinessProbe"];
+        expect(mongodb.registry).toEqual({ ...Object.fromEntries(registries.map((k) => [k, `${MIRROR}/mongodb`])), imagePullSecrets: "regcred" });
         expect(mongodb.community).toEqual({ registry: { agent: `${MIRROR}/mongodb` }, mongodb: { repo: `${MIRROR}/mongodb` } });
+        expect([mongodb.mongodb.repo, mongodb.search.repo]).toEqual([`${MIRROR}/mongodb`, `${MIRROR}/mongodb`]);
     });
 
     it("gives every pod the pull secrets: the charts' keys, the operator-made pods' specs, the Job and the demo", () => {
