@@ -52,8 +52,8 @@ export interface StackConfig {
         readonly clickstack: string;
         readonly otelCollector: string;
     };
-    /** Where every chart comes from: upstream, a mirror repository, an OCI registry or a local folder. */
-    readonly chartSource: ChartSource;
+    /** Where each chart comes from (`chartSource`, then `chartSourceOverrides`): upstream, a mirror repository, an OCI registry or a local folder. */
+    readonly chartSources: { readonly clickstackOperators: ChartSource; readonly clickstack: ChartSource; readonly otelCollector: ChartSource };
     /** Where every image comes from (`imageRegistry`), and the pull secrets every pod gets (`imagePullSecrets`). */
     readonly images: ImageSource;
     /** The HyperDX ingestion API key from config (a Pulumi secret); set, it replaces the bootstrap. Required in agent mode. */
@@ -93,6 +93,7 @@ export const DEFAULTS = {
     demo: {},
     chartVersions: {},
     chartSource: "",
+    chartSourceOverrides: {},
     imageRegistry: "",
     imagePullSecrets: [],
 } as const;
@@ -108,7 +109,7 @@ const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap"];
  */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey"]);
 /** Keys whose stack-config value is structured YAML (an object). */
-const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions", "imagePullSecrets"]);
+const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions", "chartSourceOverrides", "imagePullSecrets"]);
 
 // DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -127,6 +128,12 @@ const dnsLabel = (maxLength: number) =>
 const exactVersion = z.string().regex(EXACT_SEMVER, "must be an exact chart version such as 1.2.3 (no ranges)");
 const booleanish = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], {
     error: "must be true or false",
+});
+
+/** A chart source: "" (upstream), a repository URL, an oci:// path or an absolute folder. */
+const chartSourceSchema = z.string().superRefine((value, ctx) => {
+    const source = parseChartSource(value);
+    if (typeof source === "string") ctx.addIssue({ code: "custom", message: source });
 });
 
 /** An Ingress with TLS: `ingress` (the HyperDX UI) and `otlpIngress` (OTLP/HTTP to the gateway). */
@@ -182,10 +189,12 @@ const rawSchema = z.strictObject({
     }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: clickstackOperators, clickstack, otelCollector` : "must be an object" }).default({
         clickstackOperators: OPERATORS_CHART.version, clickstack: CLICKSTACK_CHART.version, otelCollector: COLLECTOR_CHART.version,
     }),
-    chartSource: z.string().superRefine((value, ctx) => {
-        const source = parseChartSource(value);
-        if (typeof source === "string") ctx.addIssue({ code: "custom", message: source });
-    }).default(DEFAULTS.chartSource),
+    chartSource: chartSourceSchema.default(DEFAULTS.chartSource),
+    chartSourceOverrides: z.strictObject({
+        clickstackOperators: chartSourceSchema.optional(),
+        clickstack: chartSourceSchema.optional(),
+        otelCollector: chartSourceSchema.optional(),
+    }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: clickstackOperators, clickstack, otelCollector` : "must be an object" }).default({}),
     imageRegistry: z.union([z.literal(""), z.string().transform((r) => r.replace(/\/+$/, "")).pipe(z.string().regex(IMAGE_REGISTRY, "must be a registry host with an optional path, such as registry.internal/mirror or harbor.example.com:8443/proxy (no https://, no tag, lower case)"))]).default(DEFAULTS.imageRegistry),
     imagePullSecrets: z.array(z.string().regex(DNS_SUBDOMAIN, "must be the name of a Secret in the namespace"), { error: "must be a list of Secret names, e.g. [regcred]" })
         .default([...DEFAULTS.imagePullSecrets]),
@@ -262,15 +271,18 @@ const rawSchema = z.strictObject({
                 problem("releaseName", `is too long for the NetworkPolicies: the pod label ${tooLong[0]} would exceed 63 characters; shorten releaseName or set networkPolicies to false`);
             }
         }
-        const source = parseChartSource(c.chartSource);
-        if (typeof source !== "string" && source.kind === "folder") {
-            const charts: { chart: string; version: string }[] = c.mode === "agent" ? [] : [
-                { chart: OPERATORS_CHART.chart, version: c.chartVersions.clickstackOperators },
-                { chart: CLICKSTACK_CHART.chart, version: c.chartVersions.clickstack },
-            ];
-            if (c.collectors.enabled) charts.push({ chart: COLLECTOR_CHART.chart, version: c.chartVersions.otelCollector });
-            const folderProblem = chartFolderProblem(source.path, charts);
-            if (folderProblem) problem("chartSource", folderProblem);
+        // A local folder must hold each chart it serves at exactly the pinned version.
+        const charts: { key: keyof RawConfig["chartVersions"]; chart: string; used: boolean }[] = [
+            { key: "clickstackOperators", chart: OPERATORS_CHART.chart, used: c.mode !== "agent" },
+            { key: "clickstack", chart: CLICKSTACK_CHART.chart, used: c.mode !== "agent" },
+            { key: "otelCollector", chart: COLLECTOR_CHART.chart, used: c.collectors.enabled },
+        ];
+        for (const { key, chart } of charts.filter((ch) => ch.used)) {
+            const override = c.chartSourceOverrides[key];
+            const source = parseChartSource(override ?? c.chartSource);
+            if (typeof source === "string" || source.kind !== "folder") continue;
+            const folderProblem = chartFolderProblem(source.path, [{ chart, version: c.chartVersions[key] }]);
+            if (folderProblem) problem(override !== undefined ? `chartSourceOverrides.${key}` : "chartSource", folderProblem);
         }
         if (c.demo.manifestUrl !== undefined && c.demo.manifestFile !== undefined) {
             problem("demo.manifestFile", "and demo.manifestUrl are both set; give one source (a local file wins over a URL, so drop the one you do not mean)");
@@ -381,7 +393,11 @@ function toStackConfig(c: RawConfig, stack: string): Omit<StackConfig, "cluster"
         protectData: c.protectData,
         networkPolicies: c.networkPolicies,
         chartVersions: c.chartVersions,
-        chartSource: parseChartSource(c.chartSource) as ChartSource,
+        chartSources: {
+            clickstackOperators: parseChartSource(c.chartSourceOverrides.clickstackOperators ?? c.chartSource) as ChartSource,
+            clickstack: parseChartSource(c.chartSourceOverrides.clickstack ?? c.chartSource) as ChartSource,
+            otelCollector: parseChartSource(c.chartSourceOverrides.otelCollector ?? c.chartSource) as ChartSource,
+        },
         images: { registry: c.imageRegistry === "" ? undefined : c.imageRegistry, pullSecrets: c.imagePullSecrets },
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
         collectors: c.collectors,

@@ -36,7 +36,7 @@ export = async () => {
         otlpIngress: config.otlpIngress,
         protectData: config.protectData,
         chartVersions: config.chartVersions,
-        chartSource: config.chartSource,
+        chartSources: config.chartSources,
         images: config.images,
     }, { provider });
 
@@ -83,7 +83,7 @@ export = async () => {
             ingestion: apiKey,
             imageTag: config.collectors.imageTag,
             chartVersion: config.chartVersions.otelCollector,
-            chartSource: config.chartSource,
+            chartSource: config.chartSources.otelCollector,
             clusterName: config.clusterName,
             images: config.images,
         }, { provider });

@@ -72,8 +72,8 @@ export interface ClickStackArgs {
     readonly protectData?: boolean;
     /** Chart versions. @default OPERATORS_CHART.version and CLICKSTACK_CHART.version */
     readonly chartVersions?: { readonly clickstackOperators?: string; readonly clickstack?: string };
-    /** Where both charts come from. @default their upstream repository */
-    readonly chartSource?: ChartSource;
+    /** Where each chart comes from. @default their upstream repository */
+    readonly chartSources?: { readonly clickstackOperators?: ChartSource; readonly clickstack?: ChartSource };
     /** A mirror for every image (the charts', the operators' and their pods'), and pull secrets. @default upstream, none */
     readonly images?: ImageSource;
 }
@@ -376,14 +376,14 @@ export class ClickStack extends pulumi.ComponentResource {
         }, { parent: this });
 
         this.operators = new kubernetes.helm.v4.Chart(`${name}-operators`, {
-            ...chartLocation(args.chartSource ?? UPSTREAM, OPERATORS_CHART, args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version),
+            ...chartLocation(args.chartSources?.clickstackOperators ?? UPSTREAM, OPERATORS_CHART, args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version),
             name: clickstackNames(this.releaseName, "").operatorsRelease,
             namespace: this.namespace,
             values: mergeValues(loadValuesObject(OPERATORS_VALUES_FILE), operatorsImageValues(args.images ?? UPSTREAM_IMAGES)),
         }, { parent: this, ...keep });
 
         this.chart = new kubernetes.helm.v4.Chart(name, {
-            ...chartLocation(args.chartSource ?? UPSTREAM, CLICKSTACK_CHART, args.chartVersions?.clickstack ?? CLICKSTACK_CHART.version),
+            ...chartLocation(args.chartSources?.clickstack ?? UPSTREAM, CLICKSTACK_CHART, args.chartVersions?.clickstack ?? CLICKSTACK_CHART.version),
             name: this.releaseName,
             namespace: this.namespace,
             values: pulumi.secret(pulumi.all([clickhouse, mongodbPassword, sessionSecret, this.namespace]).apply(([target, mongo, session, ns]) => buildClickStackValues({

@@ -67,17 +67,41 @@ describe("chartSource: bad values are refused with the key, the value and what i
     });
 });
 
+describe("chartSourceOverrides: one chart from elsewhere", () => {
+    it("replaces chartSource for that chart only", () => {
+        const dir = chartFolder();
+        const sources = parseStackConfig({ chartSource: dir, chartSourceOverrides: { otelCollector: "oci://registry.internal/helm" } }).chartSources;
+        expect(sources).toEqual({
+            clickstackOperators: { kind: "folder", path: dir }, clickstack: { kind: "folder", path: dir }, otelCollector: { kind: "oci", url: "oci://registry.internal/helm" },
+        });
+    });
+
+    it("checks an overriding folder for its own chart, and names the override", () => {
+        const dir = chartFolder({}, [COLLECTOR_CHART.chart]);
+        expect(problems({ chartSourceOverrides: { otelCollector: dir } })).toEqual([
+            expect.stringMatching(/^chartSourceOverrides.otelCollector has no chart opentelemetry-collector/),
+        ]);
+        // The folder lacks only the collector chart: fine for the two charts it serves.
+        expect(problems({ chartSource: dir, chartSourceOverrides: { otelCollector: "https://open-telemetry.github.io/opentelemetry-helm-charts" } })).toEqual([]);
+    });
+
+    it("refuses a bad value and an unknown chart with the key and what is allowed", () => {
+        expect(problems({ chartSourceOverrides: { clickstack: "charts/here" } })).toEqual([expect.stringMatching(/^chartSourceOverrides.clickstack must be a Helm repository URL .* \(given: "charts\/here"\)$/)]);
+        expect(problems({ chartSourceOverrides: { hyperdx: "oci://x.example.com/h" } })).toEqual([expect.stringMatching(/^chartSourceOverrides unknown key\(s\) hyperdx; allowed: clickstackOperators, clickstack, otelCollector/)]);
+    });
+});
+
 describe("chartSource: accepted values and where each chart is then found", () => {
     const pinned = { repo: "https://clickhouse.github.io/ClickStack-helm-charts", chart: "clickstack" };
 
     it('"" keeps every chart on its upstream repository', () => {
-        expect(parseStackConfig({}).chartSource).toEqual({ kind: "upstream" });
+        expect(parseStackConfig({}).chartSources.clickstack).toEqual({ kind: "upstream" });
         expect(chartLocation({ kind: "upstream" }, pinned, "3.0.2")).toEqual({ chart: "clickstack", version: "3.0.2", repositoryOpts: { repo: pinned.repo } });
     });
 
     it("a mirror repository (https, or http to loopback or a cluster-local Service) replaces every repository", () => {
         for (const url of ["https://charts.internal/mirror", "http://127.0.0.1:8879", "http://localhost:8879", "http://chartmuseum.tools.svc:8080"]) {
-            const source = parseStackConfig({ chartSource: url }).chartSource;
+            const source = parseStackConfig({ chartSource: url }).chartSources.clickstack;
             expect(source).toEqual({ kind: "repository", url });
             expect(chartLocation(source, pinned, "3.0.2")).toEqual({ chart: "clickstack", version: "3.0.2", repositoryOpts: { repo: url } });
         }
@@ -90,7 +114,7 @@ describe("chartSource: accepted values and where each chart is then found", () =
 
     it("a local folder gives each chart's absolute path (its version was checked from Chart.yaml)", () => {
         const dir = chartFolder();
-        const source = parseStackConfig({ chartSource: dir }).chartSource;
+        const source = parseStackConfig({ chartSource: dir }).chartSources.clickstack;
         expect(chartLocation(source, pinned, "3.0.2")).toEqual({ chart: path.join(dir, "clickstack") });
     });
 });
