@@ -14,7 +14,8 @@ action="${1:-}"; run_dir="${2:-}"
 tools="$("$here/toolchain.sh" --check)" || { echo "cluster: the toolchain is not built; run e2e/toolchain.sh" >&2; exit 2; }
 export PATH="$tools/bin:$PATH"
 export KWOK_WORKDIR="$run_dir/kwok"   # kwokctl keeps the cluster's files and pids here, not in ~/.kwok
-name=clickstack-e2e
+# One name per run folder: two runs on one machine never share a cluster.
+name="clickstack-e2e-$(printf '%s' "$run_dir" | sha256sum | cut -c1-8)"
 
 case "$action" in
 up)

@@ -49,7 +49,7 @@ step() { # step <label> <command...>: runs it, prints the elapsed time, keeps it
   local label="$1"; shift
   local t0=$SECONDS log="$work/$label.log"
   printf '[toolchain] %-32s ...\n' "$label"
-  if ! "$@" >"$log" 2>&1; then
+  if ! ( "$@" ) >"$log" 2>&1; then
     echo "[toolchain] $label FAILED after $((SECONDS - t0))s; last lines of $log:" >&2
     tail -n 30 "$log" >&2
     exit 1

@@ -3,21 +3,13 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseStackConfig, StackConfigError } from "../config";
+import { parseStackConfig } from "../config";
 import { chartLocation, parseChartSource } from "../components/chart-source";
 import { CLICKSTACK_CHART, OPERATORS_CHART } from "../components/clickstack";
 import { COLLECTOR_CHART } from "../components/collectors";
-import { runProgram, T } from "./harness";
+import { configProblems, runProgram, T } from "./harness";
 
-function problems(raw: Record<string, unknown>): readonly string[] {
-    try {
-        parseStackConfig(raw);
-        return [];
-    } catch (err) {
-        if (err instanceof StackConfigError) return err.problems;
-        throw err;
-    }
-}
+const problems = configProblems;
 
 /** A folder with the three charts as `<folder>/<name>/Chart.yaml`, versions overridable. */
 function chartFolder(versions: Partial<Record<string, string>> = {}, omit: string[] = []): string {

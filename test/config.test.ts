@@ -1,20 +1,11 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, DEFAULTS, parseStackConfig, PROJECT, readEncryptedKeys, readRawConfig, StackConfigError } from "../config";
+import { CONFIG_KEYS, DEFAULTS, parseStackConfig, PROJECT, readEncryptedKeys, readRawConfig } from "../config";
 import { PINNED_DEMO_MANIFEST } from "../components/otel-demo";
-import { projectDefaults, Recorded, ROOT, runProgram, stackConfig } from "./harness";
+import { configProblems, projectDefaults, Recorded, ROOT, runProgram, stackConfig } from "./harness";
 
-/** The problems parseStackConfig reports for `raw`, or [] when it accepts it. */
-function problems(raw: Record<string, unknown>): readonly string[] {
-    try {
-        parseStackConfig(raw);
-        return [];
-    } catch (err) {
-        if (err instanceof StackConfigError) return err.problems;
-        throw err;
-    }
-}
+const problems = configProblems;
 
 const managed = { mode: "managed", clickhouseUrl: "https://abc.eu-west-1.aws.clickhouse.cloud:8443", clickhousePassword: "s3cret-Cloud-pw" };
 

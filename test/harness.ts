@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, SECRET_KEYS } from "../config";
+import { parseStackConfig, PROJECT, SECRET_KEYS, StackConfigError } from "../config";
 import program from "../index";
 
 export const ROOT = path.join(__dirname, "..");
@@ -226,3 +226,14 @@ export const T = {
     configGroup: "kubernetes:yaml/v2:ConfigGroup",
     password: "random:index/randomPassword:RandomPassword",
 } as const;
+
+/** The problems parseStackConfig reports for `raw`, or [] when it accepts it. */
+export function configProblems(raw: Record<string, unknown>): readonly string[] {
+    try {
+        parseStackConfig(raw);
+        return [];
+    } catch (err) {
+        if (err instanceof StackConfigError) return err.problems;
+        throw err;
+    }
+}

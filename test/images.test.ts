@@ -1,24 +1,16 @@
 // `imageRegistry` and `imagePullSecrets`: every image of every workload from the mirror, through the
 // charts' values, the operators' settings and the program's own objects; the `images` output lists
 // what to copy there, and matches what the values and objects pull.
-import { parseStackConfig, StackConfigError } from "../config";
+import { parseStackConfig } from "../config";
 import { CLICKSTACK_IMAGES } from "../components/clickstack-images";
 import { mirrorImage, parseImage } from "../components/images";
-import { ProgramRun, runProgram, T } from "./harness";
+import { configProblems, ProgramRun, runProgram, T } from "./harness";
 
 const MIRROR = "registry.internal/mirror";
 const PULL = ["regcred", "mirror-creds"];
 const mirrored = { imageRegistry: MIRROR, imagePullSecrets: PULL };
 
-function problems(raw: Record<string, unknown>): readonly string[] {
-    try {
-        parseStackConfig(raw);
-        return [];
-    } catch (err) {
-        if (err instanceof StackConfigError) return err.problems;
-        throw err;
-    }
-}
+const problems = configProblems;
 
 describe("image references", () => {
     it.each([
