@@ -5,6 +5,9 @@ import { z } from "zod";
 import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, TlsIngress } from "./components/clickstack";
 import { ChartSource, chartFolderProblem, parseChartSource } from "./components/chart-source";
 import { ImageSource } from "./components/clickstack-images";
+import {
+    CapacityPlan, DEFAULT_RETENTION_HOURS, longest, MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, parseRetention, planCapacity, quantityGi, Retention,
+} from "./components/capacity";
 import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
 import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
 
@@ -54,6 +57,10 @@ export interface StackConfig {
     };
     /** Where each chart comes from (`chartSource`, then `chartSourceOverrides`): upstream, a mirror repository, an OCI registry or a local folder. */
     readonly chartSources: { readonly clickstackOperators: ChartSource; readonly clickstack: ChartSource; readonly otelCollector: ChartSource };
+    /** Hours each signal is kept (`retention`). */
+    readonly retention: Retention;
+    /** With `capacity`: the derived sizes (self-hosted ClickHouse uses them). */
+    readonly capacityPlan?: CapacityPlan;
     /** Where every image comes from (`imageRegistry`), and the pull secrets every pod gets (`imagePullSecrets`). */
     readonly images: ImageSource;
     /** The HyperDX ingestion API key from config (a Pulumi secret); set, it replaces the bootstrap. Required in agent mode. */
@@ -94,13 +101,15 @@ export const DEFAULTS = {
     chartVersions: {},
     chartSource: "",
     chartSourceOverrides: {},
+    retention: {},
+    capacity: {},
     imageRegistry: "",
     imagePullSecrets: [],
 } as const;
 
 /** Optional keys whose "not set" is "" (strings) or {} (objects), as Pulumi.yaml declares them. */
 const UNSET_STRINGS = ["clickhouseUrl", "clickhousePassword", "ingestionApiKey", "gatewayEndpoint", "clusterName"];
-const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap"];
+const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap", "capacity"];
 
 /**
  * Keys whose values are secrets: never echoed in an error message, and refused when the stack holds
@@ -109,7 +118,7 @@ const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap"];
  */
 export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey"]);
 /** Keys whose stack-config value is structured YAML (an object). */
-const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions", "chartSourceOverrides", "imagePullSecrets"]);
+const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions", "chartSourceOverrides", "imagePullSecrets", "retention", "capacity"]);
 
 // DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -129,6 +138,21 @@ const exactVersion = z.string().regex(EXACT_SEMVER, "must be an exact chart vers
 const booleanish = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], {
     error: "must be true or false",
 });
+
+/** A retention such as 14d or 720h, in hours: at least a day, whole hours, at most ten years. */
+const retentionSchema = z.string().transform((value, ctx) => {
+    const hours = parseRetention(value);
+    if (hours === undefined) {
+        ctx.addIssue({ code: "custom", message: "must be whole days or hours such as 14d or 720h" });
+        return z.NEVER;
+    }
+    if (hours < MIN_RETENTION_HOURS || hours > MAX_RETENTION_HOURS) {
+        ctx.addIssue({ code: "custom", message: `must be at least 1d (24h) and at most 3650d (${MAX_RETENTION_HOURS}h)` });
+        return z.NEVER;
+    }
+    return hours;
+});
+const positiveNumber = (what: string) => z.union([z.number(), z.string().regex(/^[0-9]+(\.[0-9]+)?$/).transform(Number)], { error: `must be a number (${what})` });
 
 /** A chart source: "" (upstream), a repository URL, an oci:// path or an absolute folder. */
 const chartSourceSchema = z.string().superRefine((value, ctx) => {
@@ -195,6 +219,17 @@ const rawSchema = z.strictObject({
         clickstack: chartSourceSchema.optional(),
         otelCollector: chartSourceSchema.optional(),
     }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: clickstackOperators, clickstack, otelCollector` : "must be an object" }).default({}),
+    retention: z.strictObject({
+        logs: retentionSchema.default(DEFAULT_RETENTION_HOURS),
+        traces: retentionSchema.default(DEFAULT_RETENTION_HOURS),
+        metrics: retentionSchema.default(DEFAULT_RETENTION_HOURS),
+        sessions: retentionSchema.default(DEFAULT_RETENTION_HOURS),
+    }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: logs, traces, metrics, sessions` : "must be an object such as {logs: 14d, traces: 7d}" })
+        .default({ logs: DEFAULT_RETENTION_HOURS, traces: DEFAULT_RETENTION_HOURS, metrics: DEFAULT_RETENTION_HOURS, sessions: DEFAULT_RETENTION_HOURS }),
+    capacity: z.strictObject({
+        ingestMBps: positiveNumber("raw ingest in MB/s, e.g. 5").pipe(z.number().positive("must be more than 0").max(100_000, "must be at most 100000")),
+        queryCores: positiveNumber("vCPUs for queries, e.g. 2").pipe(z.number().min(0, "must be 0 or more").max(1024, "must be at most 1024")).optional(),
+    }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: ingestMBps, queryCores` : "must be an object with ingestMBps (required) and queryCores" }).optional(),
     imageRegistry: z.union([z.literal(""), z.string().transform((r) => r.replace(/\/+$/, "")).pipe(z.string().regex(IMAGE_REGISTRY, "must be a registry host with an optional path, such as registry.internal/mirror or harbor.example.com:8443/proxy (no https://, no tag, lower case)"))]).default(DEFAULTS.imageRegistry),
     imagePullSecrets: z.array(z.string().regex(DNS_SUBDOMAIN, "must be the name of a Secret in the namespace"), { error: "must be a list of Secret names, e.g. [regcred]" })
         .default([...DEFAULTS.imagePullSecrets]),
@@ -269,6 +304,13 @@ const rawSchema = z.strictObject({
             const tooLong = Object.values(clickstackPods(c.releaseName)).flatMap((labels: Record<string, string>) => Object.values(labels)).filter((v) => v.length > 63);
             if (tooLong.length > 0) {
                 problem("releaseName", `is too long for the NetworkPolicies: the pod label ${tooLong[0]} would exceed 63 characters; shorten releaseName or set networkPolicies to false`);
+            }
+        }
+        if (c.capacity !== undefined && c.mode === "self-hosted" && c.clickhouseDataSize !== DEFAULTS.clickhouseDataSize) {
+            const need = planCapacity(c.capacity, c.retention).dataSizeGi.value;
+            const given = quantityGi(c.clickhouseDataSize);
+            if (given < need) {
+                problem("clickhouseDataSize", `is ${c.clickhouseDataSize} (${Math.floor(given)} GiB), below the ${need} GiB that ${c.capacity.ingestMBps} MB/s kept for ${longest(c.retention) / 24} days needs; shorten retention, lower capacity.ingestMBps, or give more disk (clickhouseDataSize ${need}Gi, or remove it to use the plan)`);
             }
         }
         // A local folder must hold each chart it serves at exactly the pinned version.
@@ -362,6 +404,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
 }
 
 function toStackConfig(c: RawConfig, stack: string): Omit<StackConfig, "cluster"> {
+    const capacityPlan = c.capacity === undefined ? undefined : planCapacity(c.capacity, c.retention);
     const managedClickHouse = c.mode === "managed"
         ? { url: c.clickhouseUrl!, user: c.clickhouseUser, password: pulumi.secret(c.clickhousePassword!) }
         : undefined;
@@ -383,7 +426,10 @@ function toStackConfig(c: RawConfig, stack: string): Omit<StackConfig, "cluster"
         mode: c.mode,
         releaseName: c.releaseName,
         storageClass: c.storageClass === "" ? undefined : c.storageClass,
-        clickhouseDataSize: c.clickhouseDataSize,
+        // With capacity and no explicit size (Pulumi.yaml's default counts as none), the plan's size.
+        clickhouseDataSize: capacityPlan && c.clickhouseDataSize === DEFAULTS.clickhouseDataSize ? `${capacityPlan.dataSizeGi.value}Gi` : c.clickhouseDataSize,
+        retention: c.retention,
+        ...(capacityPlan ? { capacityPlan } : {}),
         managedClickHouse,
         ingress,
         otlpIngress,

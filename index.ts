@@ -1,14 +1,16 @@
-// clickstack-k8s: config → provider → ClickStack (central stacks) → ingestion wiring → bootstrap →
+// clickstack-k8s: config → provider → ClickStack (central stacks) → retention → ingestion wiring → bootstrap →
 // collectors → demo → outputs. An agent stack skips ClickStack and sends to a gateway elsewhere.
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { HyperdxBootstrap } from "./components/bootstrap";
 import { ClickStack } from "./components/clickstack";
+import { longest } from "./components/capacity";
 import { clickstackImages } from "./components/clickstack-images";
 import { collectorImages, KubernetesCollectors } from "./components/collectors";
 import { ApiKeySource, Ingestion } from "./components/ingestion";
 import { NetworkPolicies } from "./components/network-policies";
+import { ClickHouseRetention } from "./components/retention";
 import { demoImages, loadDemoManifest, OtelDemo } from "./components/otel-demo";
 
 export = async () => {
@@ -38,7 +40,23 @@ export = async () => {
         chartVersions: config.chartVersions,
         chartSources: config.chartSources,
         images: config.images,
+        // No table is created shorter than asked; the retention Job shortens the others.
+        tablesTtlHours: longest(config.retention),
+        clickhouseSizing: config.capacityPlan && { cpu: config.capacityPlan.cpu.value, memoryGi: config.capacityPlan.memoryGi.value },
     }, { provider });
+
+    // Existing tables follow `retention` (a TTL in the env only reaches tables created later).
+    if (clickstack) {
+        new ClickHouseRetention("retention", {
+            namespace: namespace.metadata.name,
+            releaseName: config.releaseName,
+            retention: config.retention,
+            clickhouse: clickstack.retentionClickHouse,
+            image: clickstack.hyperdxImage,
+            clickstack: clickstack.chart,
+            imagePullSecrets: config.images.pullSecrets,
+        }, { provider });
+    }
 
     // Only their clients reach OpAMP (which hands out the ingestion keys), ClickHouse, Keeper and MongoDB.
     if (clickstack && config.networkPolicies) {
@@ -109,6 +127,8 @@ export = async () => {
     return {
         namespace: namespace.metadata.name,
         images,
+        ...(clickstack ? { retentionDays: Object.fromEntries(Object.entries(config.retention).map(([signal, hours]) => [signal, hours / 24])) } : {}),
+        ...(config.capacityPlan ? { capacityPlan: config.capacityPlan } : {}),
         mode: config.mode,
         clusterName: config.clusterName,
         collectorEndpoint: ingestion.collectorEndpoint,

@@ -7,7 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ChartSource, chartLocation, UPSTREAM } from "./chart-source";
 import { clickstackImageValues, HYPERDX_IMAGE, ImageSource, operatorsImageValues, UPSTREAM_IMAGES } from "./clickstack-images";
+import { DEFAULT_RETENTION_HOURS, hoursEnv } from "./capacity";
 import { mirrorImage } from "./images";
+import { retentionJobLabels } from "./retention";
 import { loadValuesFile, loadValuesObject, mergeValues } from "./values-file";
 
 const CLICKSTACK_REPO = "https://clickhouse.github.io/ClickStack-helm-charts";
@@ -76,6 +78,10 @@ export interface ClickStackArgs {
     readonly chartSources?: { readonly clickstackOperators?: ChartSource; readonly clickstack?: ChartSource };
     /** A mirror for every image (the charts', the operators' and their pods'), and pull secrets. @default upstream, none */
     readonly images?: ImageSource;
+    /** TTL of the tables the gateway creates, in hours: the longest retention. @default 720 */
+    readonly tablesTtlHours?: number;
+    /** Self-hosted ClickHouse CPU and memory (from the capacity plan). @default components/values/clickstack.yaml */
+    readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
 }
 
 /** Names the clickstack chart gives its objects (charts/clickstack/templates/_helpers.tpl). */
@@ -112,6 +118,8 @@ export interface ClickStackPods {
     readonly mongodb: PodLabels;
     readonly clickhouseOperator: PodLabels;
     readonly mongodbOperator: PodLabels;
+    /** This program's retention Job (components/retention.ts), a client of ClickHouse's HTTP port. */
+    readonly retentionJob: PodLabels;
 }
 
 /**
@@ -141,6 +149,7 @@ export function clickstackPods(releaseName: string): ClickStackPods {
         mongodb: { app: `${names.fullname}-mongodb-svc` },
         clickhouseOperator: { "app.kubernetes.io/name": "clickhouse-operator", "app.kubernetes.io/instance": names.operatorsRelease, "control-plane": "controller-manager" },
         mongodbOperator: { "app.kubernetes.io/name": "mongodb-kubernetes-operator", "app.kubernetes.io/component": "controller" },
+        retentionJob: retentionJobLabels(releaseName),
     };
 }
 
@@ -148,7 +157,11 @@ export interface ClickStackValuesInput {
     readonly releaseName: string;
     readonly namespace: string;
     readonly clickhouse:
-        | { readonly kind: "self-hosted"; readonly dataSize: string; readonly collectorPassword: string; readonly appPassword: string }
+        | {
+            readonly kind: "self-hosted"; readonly dataSize: string; readonly collectorPassword: string; readonly appPassword: string;
+            /** The retention Job's user (ALTER MODIFY TTL and SELECT only). @default no such user */
+            readonly retentionPassword?: string;
+        }
         | { readonly kind: "managed"; readonly url: string; readonly user: string; readonly password: string };
     readonly mongodbPassword: string;
     /** HyperDX's express-session secret: without it, HyperDX signs sessions with a string published in its source. */
@@ -158,7 +171,14 @@ export interface ClickStackValuesInput {
     readonly otlpIngress?: TlsIngress;
     /** A mirror for every image, and pull secrets. @default upstream registries, none */
     readonly images?: ImageSource;
+    /** TTL of the tables the gateway creates: the longest retention. @default 720 (HyperDX's own) */
+    readonly tablesTtlHours?: number;
+    /** Self-hosted ClickHouse CPU and memory from the capacity plan. @default the values file's */
+    readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
 }
+
+/** The retention Job's ClickHouse user (self-hosted): may change TTLs and read, nothing else. */
+export const RETENTION_USER = "retention";
 
 const sha256Hex = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 
@@ -177,6 +197,9 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
     const ch = input.clickhouse;
     const config: Record<string, unknown> = {
         MONGO_URI: null,
+        // The gateway reads clickstack-config (otel-collector.extraEnvsFrom); the migrate step applies it
+        // to the tables it creates. Hours: the contrib exporter parses it as a Go duration too.
+        HYPERDX_OTEL_EXPORTER_TABLES_TTL: hoursEnv(input.tablesTtlHours ?? DEFAULT_RETENTION_HOURS),
         ...(input.ingress ? { FRONTEND_URL: `https://${input.ingress.host}` } : {}),
     };
     const secrets: Record<string, unknown> = {
@@ -230,11 +253,27 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
             cluster: {
                 spec: {
                     dataVolumeClaimSpec: volume(ch.dataSize),
+                    ...(input.clickhouseSizing ? {
+                        containerTemplate: {
+                            resources: {
+                                requests: { cpu: String(input.clickhouseSizing.cpu), memory: `${input.clickhouseSizing.memoryGi}Gi` },
+                                limits: { memory: `${input.clickhouseSizing.memoryGi}Gi` },
+                            },
+                        },
+                    } : {}),
                     settings: {
                         extraUsersConfig: {
                             users: {
                                 app: { password: null, password_sha256_hex: sha256Hex(ch.appPassword) },
                                 otelcollector: { password: null, password_sha256_hex: sha256Hex(ch.collectorPassword) },
+                                // Grants as the chart declares its own users' (a GRANT query per user).
+                                ...(ch.retentionPassword ? {
+                                    [RETENTION_USER]: {
+                                        password_sha256_hex: sha256Hex(ch.retentionPassword),
+                                        profile: "default",
+                                        grants: [{ query: "GRANT ALTER MODIFY TTL, SELECT ON default.*" }],
+                                    },
+                                } : {}),
                             },
                         },
                     },
@@ -337,6 +376,8 @@ export class ClickStack extends pulumi.ComponentResource {
     public readonly selfHosted: boolean;
     /** Command that opens the HyperDX UI on http://localhost:3000. */
     public readonly portForwardCommand: pulumi.Output<string>;
+    /** The ClickHouse HTTP endpoint and the user the retention Job connects as (password a secret). */
+    public readonly retentionClickHouse: { readonly url: pulumi.Input<string>; readonly user: string; readonly password: pulumi.Output<string> };
     /** Where users open HyperDX: the Ingress URL, or localhost through the port-forward. */
     public readonly uiUrl: pulumi.Output<string>;
     /** With `otlpIngress`: the OTLP/HTTP endpoint for agents elsewhere, `https://<host>`. */
@@ -363,8 +404,16 @@ export class ClickStack extends pulumi.ComponentResource {
         const target = args.clickhouse;
         const clickhouse: pulumi.Output<ClickStackValuesInput["clickhouse"]> = target.kind === "managed"
             ? pulumi.output(target.password).apply((cloudPassword) => ({ ...target, password: cloudPassword }))
-            : pulumi.all([password("clickhouse-otelcollector-password"), password("clickhouse-app-password")])
-                .apply(([collectorPassword, appPassword]) => ({ kind: "self-hosted" as const, dataSize: target.dataSize, collectorPassword, appPassword }));
+            : pulumi.all([password("clickhouse-otelcollector-password"), password("clickhouse-app-password"), password("clickhouse-retention-password")])
+                .apply(([collectorPassword, appPassword, retentionPassword]) => ({ kind: "self-hosted" as const, dataSize: target.dataSize, collectorPassword, appPassword, retentionPassword }));
+        // Who may change TTLs: self-hosted, the dedicated user; managed, the configured Cloud user.
+        this.retentionClickHouse = target.kind === "managed"
+            ? { url: target.url, user: target.user, password: pulumi.secret(target.password) }
+            : {
+                url: names.apply((n) => `http://${n.clickhouseHeadlessService}:${CLICKHOUSE_HTTP_PORT}`),
+                user: RETENTION_USER,
+                password: pulumi.secret(clickhouse.apply((c) => (c.kind === "self-hosted" ? c.retentionPassword! : ""))),
+            };
 
         const connections = new kubernetes.core.v1.Secret(`${name}-hyperdx-connections`, {
             metadata: { name: names.connectionsSecret, namespace: this.namespace },
@@ -396,6 +445,8 @@ export class ClickStack extends pulumi.ComponentResource {
                 ingress: args.ingress,
                 otlpIngress: args.otlpIngress,
                 images: args.images,
+                tablesTtlHours: args.tablesTtlHours,
+                clickhouseSizing: args.clickhouseSizing,
             }))),
         }, { parent: this, dependsOn: [this.operators, connections], ...keep });
 

@@ -13,6 +13,7 @@ export const PORTS = {
     otlpGrpc: 4317,
     otlpHttp: 4318,
     mongodb: 27017,
+    clickhouseHttp: 8123,
 } as const;
 
 type Peer = { podSelector?: { matchLabels: PodLabels }; namespaceSelector?: { matchLabels?: PodLabels } };
@@ -50,7 +51,10 @@ export function buildNetworkPolicies(p: ClickStackPods, selfHosted: boolean): Re
         mongodb: policy(p.mongodb, { ports: tcp(PORTS.mongodb), from: [pods(p.hyperdxAll), pods(p.mongodbOperator), pods(p.mongodb)] }),
         ...(selfHosted ? {
             // All of ClickHouse's ports (HTTP 8123, native 9000, interserver 9009, metrics 9363) to its clients and peers.
-            clickhouse: policy(p.clickhouse, { from: [pods(p.hyperdxAll), pods(p.gateway), pods(p.clickhouseOperator), pods(p.clickhouse), pods(p.keeper)] }),
+            clickhouse: policy(p.clickhouse,
+                { from: [pods(p.hyperdxAll), pods(p.gateway), pods(p.clickhouseOperator), pods(p.clickhouse), pods(p.keeper)] },
+                // The retention Job: the HTTP interface only.
+                { ports: tcp(PORTS.clickhouseHttp), from: [pods(p.retentionJob)] }),
             // Keeper only serves ClickHouse, the operator and the other Keeper replicas.
             keeper: policy(p.keeper, { from: [pods(p.clickhouse), pods(p.keeper), pods(p.clickhouseOperator)] }),
         } : {}),

@@ -84,7 +84,7 @@ describe("bootstrap off and no key: the manual first deploy", () => {
     beforeAll(async () => { run = await runProgram("dev", { bootstrap: { enabled: false } }); });
 
     it("creates no key Secret (so no empty value), but the endpoint ConfigMap and both collectors", () => {
-        expect(run.ofType(T.secret).map((s) => s.name)).toEqual(["clickstack-hyperdx-connections"]);
+        expect(run.ofType(T.secret).map((s) => s.name)).toEqual(["clickstack-hyperdx-connections", "retention-credentials"]);
         expect(run.find(T.configMap, "ingestion-endpoint").plain.data.YOUR_OTEL_COLLECTOR_ENDPOINT).toBe("http://my-clickstack-otel-collector.otel-demo:4318");
         expect(run.ofType(T.chart).map((c) => c.name)).toEqual(expect.arrayContaining(["collectors-deployment", "collectors-daemonset"]));
     });

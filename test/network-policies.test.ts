@@ -64,6 +64,8 @@ const POD: Record<string, Pod> = {
     mongodbOperator: { namespace: NS, labels: { "app.kubernetes.io/component": "controller", "app.kubernetes.io/name": "mongodb-kubernetes-operator", "app.kubernetes.io/instance": "mongodb-kubernetes-operator" } },
     // this project's Job (components/bootstrap.ts); the Job controller adds job-name etc.
     bootstrap: { namespace: NS, labels: { "batch.kubernetes.io/job-name": "bootstrap-job-x", "job-name": "bootstrap-job-x" } },
+    // this project's retention Job (components/retention.ts): its template labels, plus the Job controller's
+    retention: { namespace: NS, labels: { "app.kubernetes.io/name": "clickhouse-retention", "app.kubernetes.io/instance": "my-clickstack", "job-name": "retention-job-x" } },
     // the k8s collectors: opentelemetry-collector chart, releases k8s-otel-*
     agent: { namespace: NS, labels: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": "k8s-otel-daemonset", component: "agent-collector" } },
     // the demo, same namespace (ClickHouse/opentelemetry-demo manifest)
@@ -109,6 +111,12 @@ const SELF_HOSTED_TABLE: Row[] = [
     ["otherNamespace", "clickhouse", 8123, "denied"],
     ["agent", "clickhouse", 9363, "denied"],
     ["mongodbOperator", "clickhouse", 9000, "denied"],
+    // the retention Job: ClickHouse's HTTP interface, nothing more
+    ["retention", "clickhouse", 8123, "allowed"],
+    ["retention", "clickhouse", 9000, "denied"],
+    ["retention", "keeper", 2181, "denied"],
+    ["retention", "mongodb", 27017, "denied"],
+    ["bootstrap", "clickhouse", 8123, "denied"],
     // Keeper: ClickHouse, its peers and the operator
     ["clickhouse", "keeper", 2181, "allowed"],
     ["keeper", "keeper", 9234, "allowed"],
