@@ -108,11 +108,14 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(objects.length).toBeGreaterThan(30);
         const missing = objects.filter((o) => !exists(o)).map((o) => o.urn);
         expect(missing).toEqual([]);
-        const job = objects.find((o) => o.kind === "Job")!;
+        const job = objects.find((o) => o.kind === "Job" && o.urn.includes("bootstrap"))!;
         const status = kubectlJson<{ status: { succeeded?: number; conditions?: { type: string; status: string }[] } }>(
             ["get", "job", job.name, "--namespace", NAMESPACE]).status;
         expect(status.succeeded).toBe(1);
         expect(status.conditions).toContainEqual(expect.objectContaining({ type: "Complete", status: "True" }));
+        // The retention Job ran too (issue 16): simulated, so it proves the objects and the ordering, not the ALTERs.
+        const retention = objects.find((o) => o.kind === "Job" && o.urn.includes("retention"))!;
+        expect(kubectlJson<{ status: { succeeded?: number } }>(["get", "job", retention.name, "--namespace", NAMESPACE]).status.succeeded).toBe(1);
         // CRDs from the operators chart, used by the next chart's custom resources.
         expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(["CustomResourceDefinition", "MongoDBCommunity"]));
     });
@@ -125,8 +128,23 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(changes(afterRefresh.changeSummary)).toEqual({});
     });
 
-    test("4. the bootstrap script under real RBAC", async () => {
-        const job = (await kubernetesObjects(dev)).find((o) => o.kind === "Job")!;
+    test("4. retention: a change re-runs its Job and changes nothing else", async () => {
+        const jobName = async () => (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes("retention"))!.name;
+        const before = await jobName();
+        await dev.setConfig(`${PROJECT}:retention.logs`, { value: "14d" }, true);
+        const up = await timed("up dev (retention.logs 14d)", () => dev.up());
+        // Shorter logs leave the longest (the gateway's TTL for new tables) at 30 days: only the Job changes.
+        expect(changes(up.summary.resourceChanges ?? {})).toEqual({ replace: 1 });
+        const after = await jobName();
+        expect(after).not.toBe(before);
+        expect(kubectlJson<{ status: { succeeded?: number } }>(["get", "job", after, "--namespace", NAMESPACE]).status.succeeded).toBe(1);
+        expect(exists({ apiVersion: "batch/v1", kind: "Job", name: before, namespace: NAMESPACE })).toBe(false);
+        const again = await timed("preview dev (retention unchanged)", () => dev.preview());
+        expect(changes(again.changeSummary)).toEqual({});
+    });
+
+    test("5. the bootstrap script under real RBAC", async () => {
+        const job = (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes("bootstrap"))!;
         const spec = kubectlJson<{ spec: { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] }[] } } } }>(
             ["get", "job", job.name, "--namespace", NAMESPACE]).spec.template.spec;
         const secretValue = (name: string, key: string) =>
@@ -180,7 +198,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         }
     });
 
-    test("5. the policy pack by the real CLI", async () => {
+    test("6. the policy pack by the real CLI", async () => {
         const passes = await timed("preview dev with the policy pack", () =>
             dev.preview({ policyPacks: [path.join(copyProject(), "policies")] }));
         expect(passes.stdout).not.toMatch(/mandatory/);
@@ -199,7 +217,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         await violations.workspace.removeStack("violations", { force: true });
     });
 
-    test("6. no plaintext secret in the state", async () => {
+    test("7. no plaintext secret in the state", async () => {
         // The state at rest: every file the file backend wrote (stack, backups, history). The
         // Automation API's exportStack() runs `stack export --show-secrets`, so it is only the control.
         const atRest = fs.readdirSync(STATE_DIR, { recursive: true, encoding: "utf8" })
@@ -218,6 +236,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             ["MongoDB password", chartSecret.MONGODB_PASSWORD],
             ["HyperDX session secret", chartSecret.EXPRESS_SESSION_SECRET],
             ["HyperDX admin password", secretData("my-clickstack-hyperdx-admin")[ADMIN_SECRET_KEYS.password]],
+            ["ClickHouse retention user's password", secretData("my-clickstack-clickhouse-retention").password],
             ["ingestion key (written by the script in scenario 4)", secretData(API_KEY_SECRET.name)[API_KEY_SECRET.key]],
             ["kubeconfig client key", flat["client-key-data"]],
         ];
@@ -228,7 +247,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(leaked.map(([what]) => what)).toEqual([]);
     });
 
-    test("7. prod (managed) previews against the cluster", async () => {
+    test("8. prod (managed) previews against the cluster", async () => {
         const prod = await stack("prod");
         await e2eConfig(prod);
         await prod.setConfig(`${PROJECT}:clickhouseUrl`, { value: "https://abc.eu-west-1.aws.clickhouse.cloud:8443" });
@@ -237,7 +256,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(changes(preview.changeSummary)).toHaveProperty("create");
     });
 
-    test("8. destroy: refused under protectData, then nothing of the stack is left", async () => {
+    test("9. destroy: refused under protectData, then nothing of the stack is left", async () => {
         await dev.setConfig(`${PROJECT}:protectData`, { value: "true" });
         await timed("up dev (protectData: true)", () => dev.up());
         const refused = await dev.destroy().then(() => undefined, (e: Error) => String(e));
@@ -259,7 +278,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
     // After dev is gone: the collectors' charts create cluster-wide RBAC with fixed names, so an agent
     // and a central stack cannot share a cluster (README, "Limits worth knowing"); the real engine
     // shows it as a server-side apply conflict on the ClusterRoleBindings.
-    test("9. an agent stack goes up and down", async () => {
+    test("10. an agent stack goes up and down", async () => {
         const agent = await stack("agent");
         await e2eConfig(agent);
         await agent.setAllConfig({
@@ -281,7 +300,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
 
     // Issue 15: every pod from the mirror. Nothing pulls here (kwok), so this checks the pod specs the
     // charts render from the program's values, and the policy pack's images-from-allowed-registries.
-    test("10. imageRegistry: every pod from the mirror, the policy enforces it, no drift, destroyed", async () => {
+    test("11. imageRegistry: every pod from the mirror, the policy enforces it, no drift, destroyed", async () => {
         const mirror = "registry.internal/mirror";
         const packConfig = path.join(RUN_DIR, "allowed-registries.json");
         fs.writeFileSync(packConfig, JSON.stringify({ "images-from-allowed-registries": { allowedRegistries: [mirror] } }));
