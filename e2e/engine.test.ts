@@ -1,7 +1,6 @@
 // The real-engine scenarios (issue 14): the built Pulumi CLI, the Kubernetes provider and a real
 // kube-apiserver (kwok nodes) run this program through the Automation API. In order; each step
 // relies on the state the previous ones left. Run by `npm run e2e` (e2e/run.sh), never by `npm test`.
-import { spawn } from "child_process";
 import * as fs from "fs";
 import { AddressInfo } from "net";
 import * as path from "path";
@@ -10,6 +9,7 @@ import { PROJECT } from "../config";
 import { ADMIN_SECRET_KEYS } from "../components/bootstrap";
 import { API_KEY_SECRET } from "../components/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
+import { runNodeScript } from "../test/run-script";
 import {
     CHARTS, copyProject, DEMO, STATE_DIR, kubectl, kubectlJson, kubectlType, ROOT, RUN_DIR, reportTimings, stack, timed,
 } from "./harness";
@@ -342,14 +342,4 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
     });
 });
 
-function runScript(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [path.join(ROOT, "components", "hyperdx-bootstrap.mjs")], { env, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c) => { stdout += c; });
-        child.stderr.on("data", (c) => { stderr += c; });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+const runScript = (env: Record<string, string>) => runNodeScript(path.join(ROOT, "components", "hyperdx-bootstrap.mjs"), env);

@@ -134,6 +134,11 @@ function operatorsChart(): ChartFiles {
                 labels: "app.kubernetes.io/name: mongodb-kubernetes-operator\napp.kubernetes.io/component: controller", ports: [],
                 image: '{{ index .Values "mongodb-operator" "registry" "operator" }}/mongodb-kubernetes:1.7.0',
                 pullSecretName: '(index .Values "mongodb-operator" "registry" "imagePullSecrets")',
+                // As the real chart: the name reaches the operator's env too (the policy pack sees it).
+                containerExtra: `          {{- with (index .Values "mongodb-operator" "registry" "imagePullSecrets") }}
+          env: [{name: IMAGE_PULL_SECRETS, value: {{ . | quote }}}]
+          {{- end }}
+`,
             }),
         },
     };

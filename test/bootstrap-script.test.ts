@@ -2,7 +2,6 @@
 // configured by env, against a fake HyperDX and a fake Kubernetes API on 127.0.0.1. The fakes follow
 // HyperDX 2.30.1's routes (packages/api/src/routers/api/root.ts, team.ts, middleware/auth.ts) and the
 // Kubernetes API's Secret GET / merge-PATCH.
-import { spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
@@ -11,6 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { fakeHyperdx, HyperdxState } from "./fakes/hyperdx";
 import { ROOT } from "./harness";
+import { runNodeScript, ScriptResult } from "./run-script";
 
 const SCRIPT = path.join(ROOT, "components", "hyperdx-bootstrap.mjs");
 const EMAIL = "admin@otel-demo.local";
@@ -60,18 +60,9 @@ function fakeKubernetes(state: KubeState): http.Server {
 
 const listen = (server: http.Server) => new Promise<string>((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 
-interface Result { code: number | null; stdout: string; stderr: string }
+type Result = ScriptResult;
 
-function runScript(env: Record<string, string | undefined>): Promise<Result> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, [SCRIPT], { env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => { stdout += d; });
-        child.stderr.on("data", (d) => { stderr += d; });
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+const runScript = (env: Record<string, string | undefined>): Promise<Result> => runNodeScript(SCRIPT, env);
 
 interface Fixture {
     readonly hyperdx: HyperdxState;

@@ -133,6 +133,9 @@ describe("no-plain-credentials (mandatory)", () => {
         expect(credentialProblem("DB_PASS", "hunter2")).toBe("a value under a credential-like key");
         expect(credentialProblem("BYPASS_CACHE", "true")).toBeUndefined();
         expect(credentialProblem("scramCredentialsSecretName", "my-clickstack-mongodb-scram")).toBeUndefined();
+        // The MongoDB operator's env with imagePullSecrets set: the name of a Secret (found by the real-engine test).
+        expect(credentialProblem("IMAGE_PULL_SECRETS", "regcred")).toBeUndefined();
+        expect(credentialProblem("REGISTRY_SECRET", "hunter2")).toBe("a value under a credential-like key");
     });
 
     it.each<[string, FakeResource, string[]]>([

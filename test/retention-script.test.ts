@@ -2,12 +2,12 @@
 // configured by env, against a fake of ClickHouse's HTTP interface on 127.0.0.1 (test/fakes/clickhouse.ts).
 // Tables and TTL expressions as the collector's migrate step creates them (hyperdxio/hyperdx
 // @hyperdx/otel-collector@2.30.1, docker/otel-collector/schema/seed/*.sql, 720h → toIntervalDay(30)).
-import { spawn } from "child_process";
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { ClickHouseState, engineFull, fakeClickHouse, FakeTable } from "./fakes/clickhouse";
 import { ROOT } from "./harness";
+import { runNodeScript, ScriptResult } from "./run-script";
 
 const SCRIPT = path.join(ROOT, "components", "clickhouse-retention.mjs");
 const PASSWORD = "retention-Secret-Pw-7f3a9c";
@@ -30,19 +30,8 @@ const UPSTREAM: Record<string, string> = {
 const created = (interval = "toIntervalDay(30)") =>
     new Map<string, FakeTable>(Object.entries(UPSTREAM).map(([t, column]) => [t, { engineFull: engineFull(`${column} + ${interval}`) }]));
 
-interface Result { code: number | null; stdout: string; stderr: string }
-
-function run(env: Record<string, string>): Promise<Result> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (c) => { stdout += c; });
-        child.stderr.on("data", (c) => { stderr += c; });
-        child.on("error", reject);
-        child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
-}
+type Result = ScriptResult;
+const run = (env: Record<string, string>): Promise<Result> => runNodeScript(SCRIPT, { PATH: process.env.PATH, ...env });
 
 async function withClickHouse(state: Partial<ClickHouseState>, test: (s: ClickHouseState, env: Record<string, string>) => Promise<void>) {
     const full: ClickHouseState = { user: "retention", password: PASSWORD, tables: created(), statements: [], systemTablesQueries: 0, ...state };

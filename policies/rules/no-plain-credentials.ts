@@ -3,8 +3,11 @@ import { allowListSchema, containersOf, isAllowed, kindOf, objectName, Props, TY
 
 /** Keys that name a credential. */
 const CREDENTIAL_KEY = /(password|passwd|(^|[_.-])pass($|[_.-])|secret|token|api_?key|private_?key|credential)/i;
-/** Keys that name where a credential is, or its hash, not the credential itself. */
-const NOT_A_CREDENTIAL_KEY = /(name|ref|refs|hash|hex|sha\d*|file|path)$/i;
+/**
+ * Keys that name where a credential is, or its hash, not the credential itself. `…PULL_SECRETS` holds
+ * names of image pull Secrets (mongodb-kubernetes 1.7.0 templates/operator.yaml, env IMAGE_PULL_SECRETS).
+ */
+const NOT_A_CREDENTIAL_KEY = /(name|ref|refs|hash|hex|sha\d*|file|path|pull_?secrets?)$/i;
 const PASSWORD_KEY = /pass(word|wd)/i;
 /** A value made only of references to other variables: `$(VAR)` (Kubernetes) or `${env:VAR}` (collector). */
 const ONLY_REFERENCES = /^(\s*(\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{env:[A-Za-z_][A-Za-z0-9_]*\})\s*)+$/;
