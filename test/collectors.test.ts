@@ -34,11 +34,24 @@ describe.each(KINDS)("%s collector values", (kind) => {
         expect(JSON.stringify(merged)).not.toMatch(/hostPort/);
         expect(Object.entries(merged.ports).filter(([, p]) => (p as Values).enabled).map(([name]) => name)).toEqual([]);
         expect(merged.service.enabled).toBe(false);
-        // prometheus scrapes the collector's own telemetry; it listens on nothing.
         expect(Object.keys(merged.config.receivers).filter((r) => ["otlp", "jaeger", "zipkin"].includes(r))).toEqual([]);
         expect(Object.keys(merged.config.service.pipelines).sort()).toEqual(["logs", "metrics"]);
-        expect(merged.config.service.pipelines.metrics.receivers).toEqual(["prometheus"]);
+        // No prometheus receiver: the collector pushes its own metrics (next test), so the chart's
+        // template drops the receiver and the :8888 reader it scraped (templates/_config.tpl).
+        expect(merged.config.service.pipelines.metrics.receivers).toEqual([]);
         expect(merged.config.service.pipelines.logs.receivers).toEqual([]);
+    });
+
+    it("push the collector's own metrics to the gateway with the key, tagged with the cluster name", () => {
+        expect(values.internalTelemetryViaOTLP).toEqual({
+            endpoint: "${env:YOUR_OTEL_COLLECTOR_ENDPOINT}",
+            headers: [{ name: "authorization", value: "${env:HYPERDX_API_KEY}" }],
+            metrics: { enabled: true },
+        });
+        expect((values.config.service as Values).telemetry).toEqual({ resource: { "k8s.cluster.name": "${env:K8S_CLUSTER_NAME}" } });
+        // Only what extraEnvs provides is referenced.
+        const envs = (values.extraEnvs as { name: string }[]).map((e) => e.name);
+        for (const ref of JSON.stringify([values.internalTelemetryViaOTLP, values.config]).matchAll(/\$\{env:([A-Z_]+)\}/g)) expect(envs).toContain(ref[1]);
     });
 
     it("the merge itself: the chart's defaults alone publish six host ports", () => {
