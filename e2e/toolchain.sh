@@ -47,7 +47,7 @@ mkdir -p "$bin" "$work"
 start_all=$SECONDS
 step() { # step <label> <command...>: runs it, prints the elapsed time, keeps its log
   local label="$1"; shift
-  local t0=$SECONDS log="$work/$label.log"
+  local t0=$SECONDS log="$work/${label// /-}.log"
   printf '[toolchain] %-32s ...\n' "$label"
   if ! ( "$@" ) >"$log" 2>&1; then
     echo "[toolchain] $label FAILED after $((SECONDS - t0))s; last lines of $log:" >&2
