@@ -289,6 +289,8 @@ const rawSchema = z.strictObject({
                 ["clickhouseUser", c.clickhouseUser !== DEFAULTS.clickhouseUser],
                 ["clickhouseDataSize", c.clickhouseDataSize !== DEFAULTS.clickhouseDataSize],
                 ["storageClass", c.storageClass !== DEFAULTS.storageClass],
+                ["retention", Object.values(c.retention).some((hours) => hours !== DEFAULT_RETENTION_HOURS)],
+                ["capacity", c.capacity !== undefined],
             ];
             for (const [key] of clickstackOnly.filter(([, set]) => set)) {
                 problem(key, "is not allowed when mode is agent: an agent stack runs only the collectors and sends to the gateway at gatewayEndpoint; set it on the central stack");

@@ -128,6 +128,15 @@ describe("who may ALTER", () => {
         expect(run.find(T.chart, "clickstack").plain.values.clickhouse).toEqual({ enabled: false });
     });
 
+    it("an agent stack refuses retention and capacity: they belong to the central stack", () => {
+        const agent = { mode: "agent", gatewayEndpoint: "https://otlp.example.com", ingestionApiKey: "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f" };
+        expect(problems({ ...agent, retention: { logs: "7d" }, capacity: { ingestMBps: 5 } })).toEqual([
+            expect.stringMatching(/^retention is not allowed when mode is agent: an agent stack runs only the collectors/),
+            expect.stringMatching(/^capacity is not allowed when mode is agent/),
+        ]);
+        expect(problems({ ...agent, retention: { logs: "30d" } })).toEqual([]); // the default, written out
+    });
+
     it("an agent stack has no retention Job", async () => {
         const run = await runProgram("dev", { mode: "agent", gatewayEndpoint: "https://otlp.example.com", ingestionApiKey: "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f", clickhouseDataSize: "100Gi", demo: {} });
         expect(run.ofType(JOB)).toEqual([]);
