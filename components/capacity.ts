@@ -28,12 +28,12 @@ export const hoursEnv = (hours: number) => `${hours}h`;
 
 export const longest = (r: Retention) => Math.max(r.logs, r.traces, r.metrics, r.sessions);
 
-export const COMPRESSION = 10;
-export const MB_PER_S_PER_INGEST_VCPU = 10;
-export const GIB_PER_VCPU = 4;
+const COMPRESSION = 10;
+const MB_PER_S_PER_INGEST_VCPU = 10;
+const GIB_PER_VCPU = 4;
 /** Free space kept above the data: merges write new parts before old ones go. */
-export const DISK_HEADROOM = 0.3;
-export const DEFAULT_QUERY_CORES = 1;
+const DISK_HEADROOM = 0.3;
+const DEFAULT_QUERY_CORES = 1;
 
 export interface CapacityInput {
     /** Raw (uncompressed) ingest, MB/s, sustained. */

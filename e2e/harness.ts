@@ -15,7 +15,7 @@ function required(name: string): string {
 }
 
 export const RUN_DIR = required("E2E_RUN_DIR");
-export const TOOLCHAIN = required("E2E_TOOLCHAIN_DIR");
+const TOOLCHAIN = required("E2E_TOOLCHAIN_DIR");
 export const KUBECONFIG = required("KUBECONFIG");
 /** The folder the program's `chartSource` points at: the real charts when given, else stand-ins written now. */
 export const CHARTS = process.env.E2E_CHARTS_DIR
@@ -27,10 +27,10 @@ export const DEMO = process.env.E2E_DEMO_MANIFEST
     : { file: writeStandInDemoManifest(path.join(ROOT, "test", "fixtures", "demo-manifest.yaml"), path.join(RUN_DIR, "demo-manifest.yaml")), kind: "stand-in" };
 /** The file backend: the state at rest. */
 export const STATE_DIR = path.join(RUN_DIR, "state");
-export const PASSPHRASE = "clickstack-e2e-fixed-passphrase";
+const PASSPHRASE = "clickstack-e2e-fixed-passphrase";
 
 /** The program's files, copied once into the run folder; node_modules is linked, not copied. */
-export const PROJECT_COPY = path.join(RUN_DIR, "project");
+const PROJECT_COPY = path.join(RUN_DIR, "project");
 const PROJECT_FILES = ["index.ts", "config.ts", "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "package.json", "tsconfig.json", "components", "policies"];
 
 export function copyProject(): string {
@@ -46,7 +46,7 @@ export function copyProject(): string {
 }
 
 /** Environment of every CLI run: the built binaries first on PATH, a file backend in the run folder, no downloads. */
-export function engineEnv(): Record<string, string> {
+function engineEnv(): Record<string, string> {
     return {
         PATH: `${path.join(TOOLCHAIN, "bin")}${path.delimiter}${process.env.PATH}`,
         PULUMI_HOME: path.join(RUN_DIR, "pulumi-home"),
@@ -59,7 +59,7 @@ export function engineEnv(): Record<string, string> {
 }
 
 let command: Promise<PulumiCommand> | undefined;
-export function pulumiCommand(): Promise<PulumiCommand> {
+function pulumiCommand(): Promise<PulumiCommand> {
     command ??= PulumiCommand.get({ root: TOOLCHAIN });
     return command;
 }
@@ -90,8 +90,8 @@ export function kubectlType(apiVersion: string, kind: string): string {
 }
 
 // --- timings -----------------------------------------------------------------------------------
-export interface Timing { step: string; seconds: number }
-export const timings: Timing[] = [];
+interface Timing { step: string; seconds: number }
+const timings: Timing[] = [];
 
 export async function timed<T>(step: string, work: () => Promise<T>): Promise<T> {
     const start = process.hrtime.bigint();
