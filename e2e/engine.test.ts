@@ -20,7 +20,6 @@ interface StateResource {
     urn: string;
     type: string;
     custom?: boolean;
-    protect?: boolean;
     retainOnDelete?: boolean;
     outputs?: Record<string, unknown>;
 }
@@ -48,7 +47,7 @@ function exists(o: { apiVersion: string; kind: string; name: string; namespace?:
     return r.status === 0;
 }
 
-/** Every step a preview would take is "same": nothing to create, update, replace or delete. */
+/** The operations other than "same", with their counts: {} when nothing would be created, updated, replaced or deleted. */
 function changes(summary: Record<string, number | undefined>): Record<string, number> {
     return Object.fromEntries(Object.entries(summary).filter(([op, n]) => op !== "same" && (n ?? 0) > 0)) as Record<string, number>;
 }
@@ -100,7 +99,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         await plain.workspace.removeStack("e2e-plain-secret", { force: true });
     });
 
-    test("2. dev from empty: every object exists and the bootstrap Job completes", async () => {
+    test("2. dev from empty: every object exists, the bootstrap and retention Jobs complete", async () => {
         const up = await timed("up dev (from empty)", () => dev.up());
         expect(up.summary.result).toBe("succeeded");
         const objects = await kubernetesObjects(dev);
