@@ -112,7 +112,9 @@ export interface DemoTransformInput {
  * - keeps HYPERDX_API_KEY on the ingestion Secret and adds the key checksum to every pod template;
  * - prefixes cluster-scoped names with the namespace (two stacks cannot collide) and follows them in
  *   bindings;
- * - forces every Service to ClusterIP;
+ * - forces every Service to ClusterIP, and drops `targetPort: 0` (Kubernetes reads 0 as "the port";
+ *   left in, the server stores the port and every preview shows a diff: the manifest's
+ *   jaeger-agent and jaeger-collector have it; found by the real-engine test);
  * - with `imageRegistry`, pulls every container and init container image from the mirror, and adds
  *   the pull secrets to every pod template.
  */
@@ -132,6 +134,7 @@ export function transformDemoManifest(objects: readonly KubeObject[], input: Dem
             }
             if (o.kind === "Service") {
                 clusterIpOnly(o);
+                withoutZeroTargetPorts(o);
             }
             if (WORKLOAD_KINDS.has(o.kind)) {
                 wirePodTemplate(o, input);
@@ -155,6 +158,12 @@ function clusterIpOnly(service: KubeObject) {
     delete spec.externalTrafficPolicy;
     delete spec.loadBalancerIP;
     for (const port of spec.ports ?? []) delete port.nodePort;
+}
+
+function withoutZeroTargetPorts(service: KubeObject) {
+    for (const port of (service.spec as { ports?: { targetPort?: number | string }[] } | undefined)?.ports ?? []) {
+        if (port.targetPort === 0) delete port.targetPort;
+    }
 }
 
 interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }

@@ -101,6 +101,15 @@ describe("demo manifest transformation", () => {
         expect(byKindName(fixed, "Service", "jaeger-query").spec).toEqual(byKindName(original, "Service", "jaeger-query").spec);
     });
 
+    it("drops targetPort 0, which the API server would store as the port (a diff on every preview)", () => {
+        const zero = JSON.parse(JSON.stringify(original)) as KubeObject[];
+        // As upstream's jaeger-agent: targetPort 0 on some ports, a named and a numbered one elsewhere.
+        byKindName(zero, "Service", "cart").spec.ports = [{ name: "a", port: 5775, targetPort: 0 }, { name: "b", port: 8080, targetPort: "service" }, { name: "c", port: 81, targetPort: 8081 }];
+        expect(byKindName(transformDemoManifest(zero, input), "Service", "cart").spec.ports).toEqual([
+            { name: "a", port: 5775 }, { name: "b", port: 8080, targetPort: "service" }, { name: "c", port: 81, targetPort: 8081 },
+        ]);
+    });
+
     it("changes nothing else and leaves its input alone", () => {
         const before = JSON.stringify(original);
         transformDemoManifest(original, input);
