@@ -14,13 +14,13 @@ export type ChartSource =
 
 export const UPSTREAM: ChartSource = { kind: "upstream" };
 
-/** A chart as pinned in its component: upstream repository, name, exact version. */
+/** A chart as its component pins it: the upstream repository and the chart's name. */
 export interface PinnedChart {
     readonly repo: string;
     readonly chart: string;
 }
 
-/** What helm.v4.Chart needs to find the chart. A local folder has its version checked by `chartSourceProblem`. */
+/** What helm.v4.Chart needs to find the chart. A local folder's version is checked by `chartFolderProblem`. */
 export function chartLocation(source: ChartSource, pinned: PinnedChart, version: string) {
     switch (source.kind) {
         case "upstream": return { chart: pinned.chart, version, repositoryOpts: { repo: pinned.repo } };

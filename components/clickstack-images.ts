@@ -18,7 +18,7 @@
 //   Before mongodb-kubernetes' fix of 2026-09 (after 1.7.0), the `-ubi8` type suffix is added only for
 //   the official repositories: from a mirror the operator asks for `…:5.0.32`, so the mirror holds
 //   the ubi8 image under that tag (the `target` below).
-import { MirroredImage, mirrored, mirrorImage, mirrorRepository, parseImage, pullSecretRefs } from "./images";
+import { imageRepository, MirroredImage, mirrored, mirrorImage, mirrorRepository, parseImage, pullSecretRefs } from "./images";
 
 /** Where images come from: a mirror (registry host and path) or upstream, and the pull secrets. */
 export interface ImageSource {
@@ -51,12 +51,11 @@ export const CLICKSTACK_IMAGES = {
     mongod: "quay.io/mongodb/mongodb-community-server:5.0.32-ubi8",
 } as const;
 
-const repositoryOf = (image: string) => image.replace(/@.*$/, "").replace(/:[^:/]+$/, "");
 const tagOf = (image: string) => parseImage(image).tag!;
 /** mongodb-kubernetes 1.7.0 values.yaml `registry.*`: where the operator and each image it runs come from. */
 const MONGODB_REGISTRY_KEYS = ["operator", "database", "initDatabase", "initOpsManager", "opsManager", "initAppDb", "agent", "versionUpgradeHook", "readinessProbe"];
-/** The MongoDB images' repository folder (`quay.io/mongodb`) in the mirror. */
-const mongodbRegistry = (mirror: string | undefined) => mirrorRepository("quay.io/mongodb/x", mirror).replace(/\/x$/, "");
+/** Where the MongoDB images (`quay.io/mongodb/…`) are in the mirror: the same path under it. */
+const mongodbInMirror = (mirror: string) => `${mirror}/mongodb`;
 
 /** clickstack chart values for the images; managed mode runs no ClickHouse or Keeper. */
 export function clickstackImageValues(selfHosted: boolean, source: ImageSource): Record<string, unknown> {
@@ -67,19 +66,19 @@ export function clickstackImageValues(selfHosted: boolean, source: ImageSource):
         ...(pullSecrets.length > 0 ? { global: { imagePullSecrets: pullSecrets } } : {}),
         hyperdx: {
             deployment: {
-                ...(m ? { image: { repository: mirrorRepository(repositoryOf(CLICKSTACK_IMAGES.hyperdx), m) } } : {}),
+                ...(m ? { image: { repository: mirrorRepository(imageRepository(CLICKSTACK_IMAGES.hyperdx), m) } } : {}),
                 ...(m ? { waitForMongodb: { image: mirrorImage(CLICKSTACK_IMAGES.waitForMongodb, m) } } : {}),
             },
         },
         "otel-collector": {
-            ...(m ? { image: { repository: mirrorRepository(repositoryOf(CLICKSTACK_IMAGES.gateway), m) } } : {}),
+            ...(m ? { image: { repository: mirrorRepository(imageRepository(CLICKSTACK_IMAGES.gateway), m) } } : {}),
             ...(pullSecrets.length > 0 ? { imagePullSecrets: pullSecrets } : {}),
         },
         ...(selfHosted ? {
             clickhouse: {
-                cluster: { spec: { ...(m ? { containerTemplate: { image: { repository: mirrorRepository(repositoryOf(CLICKSTACK_IMAGES.clickhouse), m) } } } : {}), ...pods } },
+                cluster: { spec: { ...(m ? { containerTemplate: { image: { repository: mirrorRepository(imageRepository(CLICKSTACK_IMAGES.clickhouse), m) } } } : {}), ...pods } },
                 // Always pinned: the operator's default is :latest.
-                keeper: { spec: { containerTemplate: { image: { repository: mirrorRepository(`docker.io/${repositoryOf(CLICKSTACK_IMAGES.keeper)}`, m), tag: tagOf(CLICKSTACK_IMAGES.keeper) } }, ...pods } },
+                keeper: { spec: { containerTemplate: { image: { repository: mirrorRepository(imageRepository(CLICKSTACK_IMAGES.keeper), m), tag: tagOf(CLICKSTACK_IMAGES.keeper) } }, ...pods } },
             },
         } : {}),
         ...(pullSecrets.length > 0 ? { mongodb: { spec: { statefulSet: { spec: { template: { spec: { imagePullSecrets: pullSecrets } } } } } } } : {}),
@@ -89,12 +88,12 @@ export function clickstackImageValues(selfHosted: boolean, source: ImageSource):
 /** clickstack-operators chart values for the operators' images and the images of the pods they create. */
 export function operatorsImageValues(source: ImageSource): Record<string, unknown> {
     const m = source.registry;
-    const mongodb = mongodbRegistry(m);
+    const mongodb = m && mongodbInMirror(m);
     return {
         "clickhouse-operator": {
             // The tag is the chart's appVersion anyway; explicit so the image list is exact.
             manager: {
-                image: { repository: mirrorRepository(repositoryOf(CLICKSTACK_IMAGES.clickhouseOperator), m), tag: tagOf(CLICKSTACK_IMAGES.clickhouseOperator) },
+                image: { repository: mirrorRepository(imageRepository(CLICKSTACK_IMAGES.clickhouseOperator), m), tag: tagOf(CLICKSTACK_IMAGES.clickhouseOperator) },
                 ...(source.pullSecrets.length > 0 ? { imagePullSecrets: pullSecretRefs(source.pullSecrets) } : {}),
             },
         },
@@ -130,7 +129,7 @@ export function clickstackImages(selfHosted: boolean, source: ImageSource): Mirr
         image("MongoDB readiness probe (operator-made pods)", CLICKSTACK_IMAGES.mongodbReadinessProbe),
         // From a mirror, mongodb-kubernetes 1.7.0 drops the -ubi8 suffix (see the header).
         image("MongoDB server (operator-made pods)", CLICKSTACK_IMAGES.mongod,
-            `${mongodbRegistry(m)}/mongodb-community-server:${mongodTag.replace(/-ubi8$/, "")}`),
+            m && `${mongodbInMirror(m)}/mongodb-community-server:${mongodTag.replace(/-ubi8$/, "")}`),
     ];
 }
 

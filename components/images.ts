@@ -51,9 +51,13 @@ export function mirrorRepository(repository: string, mirror: string | undefined)
 
 /** The full reference an image has in the mirror, or itself when there is no mirror. */
 export function mirrorImage(reference: string, mirror: string | undefined): string {
-    if (mirror === undefined) return reference;
-    const image = parseImage(reference);
-    return `${mirror}/${image.path}${image.tag !== undefined ? `:${image.tag}` : ""}${image.digest !== undefined ? `@${image.digest}` : ""}`;
+    return mirror === undefined ? reference : formatImage({ ...parseImage(reference), registry: mirror });
+}
+
+/** `<registry>/<path>` of a reference: its repository without tag or digest. */
+export function imageRepository(reference: string): string {
+    const { registry, path } = parseImage(reference);
+    return `${registry}/${path}`;
 }
 
 /** One image a cluster pulls: where it comes from and where it is pulled from (the mirror's copy). */

@@ -7,6 +7,7 @@ import * as path from "path";
 import { PreviewOptions, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../config";
 import { ADMIN_SECRET_KEYS } from "../components/bootstrap";
+import { imageRepository } from "../components/images";
 import { API_KEY_SECRET } from "../components/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
 import { runNodeScript } from "../test/run-script";
@@ -341,8 +342,8 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         // The output lists every image, each with its copy in the mirror.
         const listed = (await s.outputs()).images.value as { target: string }[];
         expect(listed.filter((i) => !i.target.startsWith(`${mirror}/`))).toEqual([]);
-        const listedRepos = new Set(listed.map((i) => i.target.replace(/[@:][^/]*$/, "")));
-        expect([...new Set(images.map((i) => i.split(": ")[1].replace(/[@:][^/]*$/, "")))].filter((r) => !listedRepos.has(r))).toEqual([]);
+        const listedRepos = new Set(listed.map((i) => imageRepository(i.target)));
+        expect([...new Set(images.map((i) => imageRepository(i.split(": ")[1])))].filter((r) => !listedRepos.has(r))).toEqual([]);
 
         expect(await drift(s, "preview with imageRegistry (no change)", pack)).toEqual([]);
         const objects = await kubernetesObjects(s);

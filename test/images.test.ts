@@ -3,7 +3,7 @@
 // what to copy there, and matches what the values and objects pull.
 import { parseStackConfig } from "../config";
 import { CLICKSTACK_IMAGES } from "../components/clickstack-images";
-import { mirrorImage, parseImage } from "../components/images";
+import { imageRepository, mirrorImage, parseImage } from "../components/images";
 import { configProblems, ProgramRun, runProgram, T } from "./harness";
 
 const MIRROR = "registry.internal/mirror";
@@ -68,7 +68,6 @@ function pulled(run: ProgramRun): { where: string; ref: string }[] {
     return found;
 }
 
-const repositoryOf = (ref: string) => ref.replace(/@.*$/, "").replace(/:[^:/]+$/, "");
 
 describe.each(["dev", "prod"] as const)("the %s stack with imageRegistry and imagePullSecrets", (stack) => {
     let run: ProgramRun;
@@ -111,11 +110,11 @@ describe.each(["dev", "prod"] as const)("the %s stack with imageRegistry and ima
     it("lists every image to copy, and the list matches what the values and objects pull", () => {
         const images = run.outputs.images as { source: string; target: string }[];
         for (const i of images) expect(i.target.startsWith(`${MIRROR}/`)).toBe(true);
-        const listed = new Set(images.map((i) => repositoryOf(i.target)));
+        const listed = new Set(images.map((i) => imageRepository(i.target)));
         // Everything set anywhere is listed...
-        expect(pulled(run).map((r) => repositoryOf(r.ref)).filter((repo) => !listed.has(repo))).toEqual([]);
+        expect(pulled(run).map((r) => imageRepository(r.ref)).filter((repo) => !listed.has(repo))).toEqual([]);
         // ...and everything listed is set, or is an image the MongoDB operator composes from its registry settings.
-        const set = new Set(pulled(run).map((r) => repositoryOf(r.ref)));
+        const set = new Set(pulled(run).map((r) => imageRepository(r.ref)));
         expect([...listed].filter((repo) => !set.has(repo) && !repo.startsWith(`${MIRROR}/mongodb/`))).toEqual([]);
         // The MongoDB server comes without its -ubi8 suffix from a mirror (mongodb-kubernetes 1.7.0).
         expect(images).toContainEqual(expect.objectContaining({ source: `${CLICKSTACK_IMAGES.mongod}`, target: `${MIRROR}/mongodb/mongodb-community-server:5.0.32` }));
