@@ -11,6 +11,7 @@ import * as random from "@pulumi/random";
 import stableStringify from "safe-stable-stringify";
 import { IngestionRefs } from "./ingestion";
 import { pullSecretRefs } from "./images";
+import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptSha256 } from "./script-job";
 
 /** The script the Job runs: standalone Node (no dependencies), tested as a file (test/bootstrap-script.test.ts). */
 export const BOOTSTRAP_SCRIPT = path.join(__dirname, "hyperdx-bootstrap.mjs");
@@ -67,13 +68,7 @@ export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: st
                 serviceAccountName: input.serviceAccountName,
                 ...(input.imagePullSecrets?.length ? { imagePullSecrets: pullSecretRefs(input.imagePullSecrets) } : {}),
                 automountServiceAccountToken: true, // the script writes the Secret with this token
-                securityContext: {
-                    runAsNonRoot: true,
-                    // The HyperDX image runs as `node` (uid 1000, docker/hyperdx/Dockerfile); a name cannot be checked against runAsNonRoot.
-                    runAsUser: 1000,
-                    runAsGroup: 1000,
-                    seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: SCRIPT_POD_SECURITY,
                 containers: [{
                     name: "bootstrap",
                     image: input.image,
@@ -89,11 +84,7 @@ export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: st
                         { name: "WAIT_SECONDS", value: String(input.waitSeconds) },
                     ],
                     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                    securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: SCRIPT_CONTAINER_SECURITY,
                     volumeMounts: [
                         { name: "script", mountPath: SCRIPT_DIR, readOnly: true },
                         { name: "tmp", mountPath: "/tmp" },
@@ -190,7 +181,7 @@ export class HyperdxBootstrap extends pulumi.ComponentResource {
             subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
         }, { parent: this });
 
-        const scriptSha256 = crypto.createHash("sha256").update(script).digest("hex");
+        const scriptChecksum = scriptSha256(script);
         const spec = pulumi.all([namespace, args.hyperdxUrl, serviceAccount.metadata.name, scriptConfigMap.metadata.name, this.adminSecret.metadata.name, args.ingestion.secretName])
             .apply(([ns, hyperdxUrl, serviceAccountName, configMapName, adminSecret, apiKeySecretName]) => buildBootstrapJobSpec({
                 namespace: ns,
@@ -203,7 +194,7 @@ export class HyperdxBootstrap extends pulumi.ComponentResource {
                 rotation: args.rotation ?? 0,
                 waitSeconds: args.waitSeconds ?? DEFAULT_WAIT_SECONDS,
                 imagePullSecrets: args.imagePullSecrets,
-            }, scriptSha256));
+            }, scriptChecksum));
 
         // Auto-named: a changed spec replaces the Job (create before delete), which runs it again.
         this.job = new kubernetes.batch.v1.Job(`${name}-job`, {

@@ -2,13 +2,13 @@
 // stack's `retention` (components/clickhouse-retention.mjs). The TTL in the gateway's env applies only
 // to tables it creates; this Job changes the ones that exist. It runs again when `retention` changes
 // (its env carries the hours, and the Job is replaced), not on every `up`.
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hoursEnv, Retention } from "./capacity";
 import { pullSecretRefs } from "./images";
+import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptSha256 } from "./script-job";
 
 const SCRIPT = path.join(__dirname, "clickhouse-retention.mjs");
 const SCRIPT_DIR = "/opt/clickstack-retention";
@@ -36,20 +36,20 @@ export interface RetentionJobInput {
  * The Job's spec. Pure. Restricted Pod Security settings; no ServiceAccount token (it talks only to
  * ClickHouse); bounded by a deadline; the retention in its env, so a change replaces the Job.
  */
-export function buildRetentionJobSpec(input: RetentionJobInput, scriptSha256: string) {
+export function buildRetentionJobSpec(input: RetentionJobInput, scriptChecksum: string) {
     return {
         backoffLimit: 2,
         activeDeadlineSeconds: input.waitSeconds + DEADLINE_MARGIN_SECONDS,
         template: {
             metadata: {
                 labels: retentionJobLabels(input.releaseName),
-                annotations: { "checksum/script": scriptSha256 },
+                annotations: { "checksum/script": scriptChecksum },
             },
             spec: {
                 restartPolicy: "Never",
                 automountServiceAccountToken: false,
                 ...(input.imagePullSecrets?.length ? { imagePullSecrets: pullSecretRefs(input.imagePullSecrets) } : {}),
-                securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: SCRIPT_POD_SECURITY,
                 containers: [{
                     name: "retention",
                     image: input.image,
@@ -66,7 +66,7 @@ export function buildRetentionJobSpec(input: RetentionJobInput, scriptSha256: st
                         { name: "WAIT_SECONDS", value: String(input.waitSeconds) },
                     ],
                     resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                    securityContext: SCRIPT_CONTAINER_SECURITY,
                     volumeMounts: [{ name: "script", mountPath: SCRIPT_DIR, readOnly: true }],
                 }],
                 volumes: [{ name: "script", configMap: { name: input.scriptConfigMap } }],
@@ -110,7 +110,6 @@ export class ClickHouseRetention extends pulumi.ComponentResource {
             metadata: { name: objectName, namespace: args.namespace },
             data: { "clickhouse-retention.mjs": script },
         }, { parent: this });
-        const scriptSha256 = crypto.createHash("sha256").update(script).digest("hex");
         const spec = pulumi.all([args.clickhouse.url, password.metadata.name, scriptConfigMap.metadata.name]).apply(([url, secretName, configMapName]) =>
             buildRetentionJobSpec({
                 releaseName: args.releaseName,
@@ -122,7 +121,7 @@ export class ClickHouseRetention extends pulumi.ComponentResource {
                 retention: args.retention,
                 waitSeconds: args.waitSeconds ?? DEFAULT_WAIT_SECONDS,
                 imagePullSecrets: args.imagePullSecrets,
-            }, scriptSha256));
+            }, scriptSha256(script)));
         // Auto-named: a changed spec (new retention, new script) replaces the Job, which runs it again.
         this.job = new kubernetes.batch.v1.Job(`${name}-job`, {
             metadata: {

@@ -1,0 +1,21 @@
+// What the Jobs that run this project's Node scripts in the HyperDX image share (the bootstrap and
+// the retention Job): the restricted Pod Security settings, and the script's checksum that reruns
+// the Job when the script changes (a ConfigMap's content is not part of the pod spec).
+import * as crypto from "crypto";
+
+/** Pod level. The HyperDX image runs as `node` (uid 1000, docker/hyperdx/Dockerfile); a name cannot be checked against runAsNonRoot. */
+export const SCRIPT_POD_SECURITY = {
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    runAsGroup: 1000,
+    seccompProfile: { type: "RuntimeDefault" },
+};
+
+/** Container level: no privilege escalation, no capability, a read-only root. */
+export const SCRIPT_CONTAINER_SECURITY = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+};
+
+export const scriptSha256 = (script: string): string => crypto.createHash("sha256").update(script).digest("hex");
