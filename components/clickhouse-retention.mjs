@@ -49,7 +49,7 @@ function readSettings(env) {
     try {
         url = new URL(env.CLICKHOUSE_URL);
     } catch {
-        throw new Failure(`CLICKHOUSE_URL is not a URL: ${env.CLICKHOUSE_URL}`);
+        throw new Failure("CLICKHOUSE_URL is not a URL (its value is not printed: it may carry credentials)");
     }
     if (url.protocol !== "http:" && url.protocol !== "https:") throw new Failure(`CLICKHOUSE_URL must be http:// or https://, got ${url.protocol}`);
     if (url.username || url.password) throw new Failure("CLICKHOUSE_URL must not carry credentials; use CLICKHOUSE_USER and CLICKHOUSE_PASSWORD");

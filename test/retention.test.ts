@@ -3,7 +3,7 @@
 import * as crypto from "crypto";
 import { parseStackConfig } from "../config";
 import { planCapacity, quantityGi } from "../components/capacity";
-import { configProblems as problems, ProgramRun, Recorded, runProgram, T } from "./harness";
+import { configProblems as problems, isSecret, ProgramRun, Recorded, runProgram, T } from "./harness";
 
 const JOB = "kubernetes:batch/v1:Job";
 const retentionJob = (run: ProgramRun): Recorded => run.ofType(JOB).find((j) => j.name === "retention-job")!;
@@ -107,7 +107,7 @@ describe.each(["dev", "prod"] as const)("the %s stack: retention under mocks", (
     it("keeps the password a secret end to end", () => {
         const secret = run.find(T.secret, "retention-credentials");
         expect(Object.keys(secret.plain.stringData)).toEqual(["password"]);
-        expect(JSON.stringify(secret.inputs)).toContain("4dabf18193072939515e22adb298388d"); // the secret signature
+        expect(isSecret(secret.inputs.stringData.password) || isSecret(secret.inputs.stringData)).toBe(true);
     });
 });
 
