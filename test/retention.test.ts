@@ -107,7 +107,8 @@ describe.each(["dev", "prod"] as const)("the %s stack: retention under mocks", (
     it("keeps the password a secret end to end", () => {
         const secret = run.find(T.secret, "retention-credentials");
         expect(Object.keys(secret.plain.stringData)).toEqual(["password"]);
-        expect(isSecret(secret.inputs.stringData.password) || isSecret(secret.inputs.stringData)).toBe(true);
+        const stringData = secret.inputs.stringData as Record<string, unknown>;
+        expect(isSecret(stringData.password) || isSecret(stringData)).toBe(true);
     });
 });
 
