@@ -38,6 +38,14 @@ const VALUES_FILES: Record<CollectorKind, string> = {
     daemonset: path.join(__dirname, "values", "k8s-daemonset.yaml"),
 };
 
+/** The exporter's sending queue length both collectors use (k8s-common.yaml): the pipeline pack alerts near it. */
+export function sendingQueueSize(commonFile: string = COMMON_VALUES_FILE): number {
+    const exporters = (loadValuesObject(commonFile).config as { exporters?: { otlphttp?: { sending_queue?: { queue_size?: unknown } } } } | undefined)?.exporters;
+    const size = exporters?.otlphttp?.sending_queue?.queue_size;
+    if (typeof size !== "number") throw new Error(`${commonFile} must set config.exporters.otlphttp.sending_queue.queue_size to a number`);
+    return size;
+}
+
 /** What the program computes for a collector; everything else comes from its values file. */
 export interface CollectorComputedValues {
     readonly imageTag: string;
@@ -68,7 +76,10 @@ export function buildCollectorValues(
             throw new Error(`Values file ${f} sets ${programOwned.join(", ")}, which the program computes; remove them from the file`);
         }
     }
-    const fromFile = mergeValues(loadValuesObject(commonFile), loadValuesObject(file));
+    const fromFile = mergeValues(mergeValues(loadValuesObject(commonFile), loadValuesObject(file)), {
+        // Which collector its own metrics come from: the pipeline dashboard groups by it.
+        config: { service: { telemetry: { resource: { "service.name": COLLECTOR_RELEASES[kind] } } } },
+    });
     return {
         ...fromFile,
         image: { repository: mirrorRepository(COLLECTOR_CHART.imageRepository, computed.images?.registry), tag: computed.imageTag },

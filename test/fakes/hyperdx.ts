@@ -1,11 +1,15 @@
-// A fake HyperDX 2.30.1 on 127.0.0.1: the routes the bootstrap script uses, with HyperDX's statuses,
-// redirects and session cookie (hyperdxio/hyperdx packages/api/src/routers/api/root.ts, team.ts,
-// middleware/auth.ts). Used by the script's unit tests and by the real-engine test (e2e/).
+// A fake HyperDX 2.30.1 on 127.0.0.1: the routes the bootstrap and content scripts use, with HyperDX's
+// statuses, redirects and session cookie (hyperdxio/hyperdx packages/api/src/routers/api/root.ts, team.ts,
+// me.ts, middleware/auth.ts); the external API v2 is in hyperdx-v2.ts. Used by the scripts' unit tests
+// and by the real-engine test (e2e/).
 import * as crypto from "crypto";
 import * as http from "http";
+import { V2State, v2Route } from "./hyperdx-v2";
 
 export interface HyperdxState {
-    team?: { apiKey: string; users: Record<string, string> };
+    team?: { apiKey: string; users: Record<string, string>; /** The users' personal access key (one user here). */ accessKey?: string };
+    /** The external API v2's objects (hyperdx-v2.ts). */
+    v2?: V2State;
     /** Answer /api/installation with 503 this many times first. */
     unavailable: number;
     /** /api/installation says "no team" although one exists (it was created after the check). */
@@ -64,11 +68,16 @@ export function fakeHyperdx(state: HyperdxState): http.Server {
                     state.teamCookies.push(req.headers.cookie);
                     if (!sessionEmail() || !state.team) return json(401, "Unauthorized");
                     return json(200, { _id: "t1", name: `${sessionEmail()}'s Team`, apiKey: state.team.apiKey, allowedAuthMethods: [], createdAt: "2026-11-28" });
+                case "GET /api/me":
+                    if (!sessionEmail() || !state.team) return json(401, "Unauthorized");
+                    state.team.accessKey ??= crypto.randomUUID();
+                    return json(200, { accessKey: state.team.accessKey, email: sessionEmail(), id: "u1", name: sessionEmail(), team: { _id: "t1" } });
                 case "PATCH /api/team/apiKey":
                     if (!sessionEmail() || !state.team) return json(401, "Unauthorized");
                     state.team.apiKey = crypto.randomUUID();
                     return json(200, { newApiKey: state.team.apiKey });
                 default:
+                    if (req.url?.startsWith("/api/api/v2/") && state.v2) return v2Route(state.v2, state.team?.accessKey, req, text, json);
                     return json(404, { error: "not found" });
             }
         });
