@@ -10,6 +10,8 @@ import {
 } from "./components/capacity";
 import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
 import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
+import { ContentChoice, PACK_NAMES } from "./components/content-packs";
+import { alertingSchema, contentSchema, setWebhookUrlCommand } from "./config-content";
 
 export const PROJECT = "clickstack-k8s";
 
@@ -72,6 +74,15 @@ export interface StackConfig {
      */
     readonly bootstrap: { readonly enabled: boolean; readonly adminEmail: string; readonly rotation: number };
     readonly demo: { readonly enabled: boolean; readonly source: DemoManifestSource };
+    /**
+     * Dashboards, saved searches and alerts applied to HyperDX by a Job after the bootstrap
+     * (`content`, `alerting`); undefined without the bootstrap (the Job logs in as its admin).
+     */
+    readonly content?: {
+        readonly choice: ContentChoice;
+        /** Webhook name → URL, a Pulumi secret: each URL is a credential. */
+        readonly webhookUrls: pulumi.Output<Record<string, string>>;
+    };
 }
 
 /**
@@ -103,22 +114,24 @@ export const DEFAULTS = {
     chartSourceOverrides: {},
     retention: {},
     capacity: {},
+    content: {},
+    alerting: {},
     imageRegistry: "",
     imagePullSecrets: [],
 } as const;
 
 /** Optional keys whose "not set" is "" (strings) or {} (objects), as Pulumi.yaml declares them. */
 const UNSET_STRINGS = ["clickhouseUrl", "clickhousePassword", "ingestionApiKey", "gatewayEndpoint", "clusterName"];
-const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap", "capacity"];
+const UNSET_OBJECTS = ["ingress", "otlpIngress", "bootstrap", "capacity", "alerting"];
 
 /**
  * Keys whose values are secrets: never echoed in an error message, and refused when the stack holds
  * them in plain text. Pulumi.yaml cannot declare them `secret: true` next to a default (the CLI
  * then refuses every stack that leaves them unset, pulumi/pulumi#21865), so the program checks.
  */
-export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey"]);
+export const SECRET_KEYS: ReadonlySet<string> = new Set(["clickhousePassword", "ingestionApiKey", "alerting"]);
 /** Keys whose stack-config value is structured YAML (an object). */
-const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions", "chartSourceOverrides", "imagePullSecrets", "retention", "capacity"]);
+const OBJECT_KEYS = new Set(["ingress", "otlpIngress", "bootstrap", "collectors", "demo", "chartVersions", "chartSourceOverrides", "imagePullSecrets", "retention", "capacity", "content", "alerting"]);
 
 // DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -255,6 +268,8 @@ const rawSchema = z.strictObject({
         manifestFile: z.string().min(1, "must not be empty").optional(),
         sha256: z.string().regex(SHA256_HEX, "must be 64 lower-case hex digits").optional(),
     }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: enabled, manifestUrl, manifestFile, sha256` : "must be an object" }).default({}),
+    content: contentSchema.default({}),
+    alerting: alertingSchema.optional(),
 }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown stack config key(s) ${iss.keys.map((k) => `${PROJECT}:${k}`).join(", ")}` : undefined })
     .superRefine((c, ctx) => {
         const problem = (key: string, message: string) => ctx.addIssue({ code: "custom", path: key.split("."), message });
@@ -291,6 +306,9 @@ const rawSchema = z.strictObject({
                 ["storageClass", c.storageClass !== DEFAULTS.storageClass],
                 ["retention", Object.values(c.retention).some((hours) => hours !== DEFAULT_RETENTION_HOURS)],
                 ["capacity", c.capacity !== undefined],
+                // The content lives with the central stack; an agent's collectors still send their own metrics.
+                ["content", Object.keys(c.content).length > 0],
+                ["alerting", c.alerting !== undefined],
             ];
             for (const [key] of clickstackOnly.filter(([, set]) => set)) {
                 problem(key, "is not allowed when mode is agent: an agent stack runs only the collectors and sends to the gateway at gatewayEndpoint; set it on the central stack");
@@ -328,6 +346,12 @@ const rawSchema = z.strictObject({
             const folderProblem = chartFolderProblem(source.path, [{ chart, version: c.chartVersions[key] }]);
             if (folderProblem) problem(override !== undefined ? `chartSourceOverrides.${key}` : "chartSource", folderProblem);
         }
+        // The content Job logs in as the bootstrap's admin: without the bootstrap there is none to log in as.
+        if (c.mode !== "agent" && !bootstrapRuns(c)) {
+            const why = c.ingestionApiKey !== undefined ? "ingestionApiKey is set" : "bootstrap.enabled is false";
+            if (c.content.packs?.length || c.content.clusters) problem("content", `needs the bootstrap Job (its admin logs in to apply the packs), which does not run because ${why}; remove content`);
+            if (c.alerting !== undefined) problem("alerting", `needs the bootstrap Job (its admin logs in to create the channels and alerts), which does not run because ${why}; remove alerting`);
+        }
         if (c.demo.manifestUrl !== undefined && c.demo.manifestFile !== undefined) {
             problem("demo.manifestFile", "and demo.manifestUrl are both set; give one source (a local file wins over a URL, so drop the one you do not mean)");
         }
@@ -355,6 +379,10 @@ function apiKeyProblem(key: string): string | undefined {
 function bootstrapSet(b: { enabled: boolean; adminEmail?: string; rotation: number }): boolean {
     return !b.enabled || b.adminEmail !== undefined || b.rotation !== 0;
 }
+
+/** The bootstrap Job runs on a central stack unless the key comes from config or it is turned off. */
+const bootstrapRuns = (c: { mode: Mode; bootstrap: { enabled: boolean }; ingestionApiKey?: string }) =>
+    c.mode !== "agent" && c.bootstrap.enabled && c.ingestionApiKey === undefined;
 
 const isClusterLocalHttp = (endpoint: string) => endpoint.startsWith("http://") && gatewayEndpointProblem(endpoint) === undefined;
 
@@ -384,7 +412,9 @@ export function parseStackConfig(
     const set = withoutUnsetValues(raw);
     const plaintext = encryptedKeys === undefined ? [] : [...SECRET_KEYS]
         .filter((key) => set[key] !== undefined && !encryptedKeys.has(`${PROJECT}:${key}`))
-        .map((key) => `${key} is stored in plain text in the stack config; it is a secret: set it again with \`pulumi config set --secret ${key} <value>\` (given: [secret])`);
+        .map((key) => key === "alerting"
+            ? `alerting holds webhook URLs in plain text in the stack config; each URL is a credential: set each again with \`${setWebhookUrlCommand(0)}\` (index 0, 1, …) (given: [secret])`
+            : `${key} is stored in plain text in the stack config; it is a secret: set it again with \`pulumi config set --secret ${key} <value>\` (given: [secret])`);
     const result = rawSchema.safeParse(set);
     const problems = [...plaintext, ...(result.success ? [] : result.error.issues.map((issue) => describeIssue(issue, raw)))];
     if (!result.success || problems.length > 0) throw new StackConfigError(problems);
@@ -450,12 +480,24 @@ function toStackConfig(c: RawConfig, stack: string): Omit<StackConfig, "cluster"
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
         collectors: c.collectors,
         bootstrap: {
-            enabled: c.mode !== "agent" && c.bootstrap.enabled && c.ingestionApiKey === undefined,
+            enabled: bootstrapRuns(c),
             adminEmail: c.bootstrap.adminEmail ?? `admin@${c.namespace}.local`,
             rotation: c.bootstrap.rotation,
         },
         // The demo is for exploring: on unless the stack holds production data.
         demo: { enabled: c.demo.enabled ?? (c.mode !== "agent" && !c.protectData), source },
+        ...(bootstrapRuns(c) ? {
+            content: {
+                choice: {
+                    packs: c.content.packs ?? PACK_NAMES,
+                    clusters: c.content.clusters ?? [c.clusterName ?? stack],
+                    webhooks: (c.alerting?.webhooks ?? []).map(({ name, service }) => ({ name, service })),
+                    // The first webhook unless one is named.
+                    channel: c.alerting?.channel ?? c.alerting?.webhooks[0]?.name,
+                },
+                webhookUrls: pulumi.secret(Object.fromEntries((c.alerting?.webhooks ?? []).map((h) => [h.name, h.url]))),
+            },
+        } : {}),
     };
 }
 

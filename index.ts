@@ -1,9 +1,11 @@
 // clickstack-k8s: config → provider → ClickStack (central stacks) → retention → ingestion wiring → bootstrap →
-// collectors → demo → outputs. An agent stack skips ClickStack and sends to a gateway elsewhere.
+// dashboards and alerts → collectors → demo → outputs. An agent stack skips ClickStack and sends to a gateway elsewhere.
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
 import { HyperdxBootstrap } from "./components/bootstrap";
+import { HyperdxContent } from "./components/content";
+import { definedAlerts, renderContent } from "./components/content-packs";
 import { ClickStack } from "./components/clickstack";
 import { longest } from "./components/capacity";
 import { clickstackImages } from "./components/clickstack-images";
@@ -92,6 +94,18 @@ export = async () => {
         imagePullSecrets: config.images.pullSecrets,
     }, { provider }) : undefined;
 
+    // Dashboards, saved searches, alerts and their channels, applied by the bootstrap's admin.
+    const content = bootstrap && config.content && new HyperdxContent("content", {
+        namespace: namespace.metadata.name,
+        releaseName: config.releaseName,
+        hyperdxUrl: clickstack!.hyperdxInternalUrl,
+        image: clickstack!.hyperdxImage,
+        admin: { secret: bootstrap.adminSecret, job: bootstrap.job },
+        document: renderContent(config.content.choice),
+        webhookUrls: config.content.webhookUrls,
+        imagePullSecrets: config.images.pullSecrets,
+    }, { provider });
+
     // The key's readers start once the key is there: after the Job, or with the Secret from config.
     const apiKey = bootstrap?.apiKey ?? ingestion;
 
@@ -144,6 +158,14 @@ export = async () => {
             hyperdxAdminPassword: bootstrap.adminPassword,
             // Prints the key from the cluster (Pulumi never holds it); for senders outside this stack.
             ingestionApiKeyCommand: pulumi.interpolate`kubectl${config.cluster.context ? ` --context ${config.cluster.context}` : ""} get secret ${ingestion.secretName} --namespace ${namespace.metadata.name} -o jsonpath='{.data.${ingestion.secretKey}}' | base64 -d`,
+        } : {}),
+        ...(content ? {
+            hyperdxContent: {
+                packs: config.content!.choice.packs,
+                dashboards: content.dashboards,
+                alerts: content.alerts,
+                channel: config.content!.choice.channel ?? `none: the ${definedAlerts(config.content!.choice)} alerts of the packs need a channel (alerting.webhooks)`,
+            },
         } : {}),
         ...(ingestion.nextSteps ? { nextSteps: ingestion.nextSteps } : {}),
         ...(demo ? { demoPortForward: demo.portForwardCommand } : {}),

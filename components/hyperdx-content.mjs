@@ -1,5 +1,5 @@
 // HyperDX content: applies the dashboards, saved searches, alerts and notification channels this
-// stack defines (components/content/) to HyperDX through its external API v2, idempotently. Runs as a
+// stack defines (components/content-packs/) to HyperDX through its external API v2, idempotently. Runs as a
 // Job after the bootstrap; configured only through environment variables and two mounted files, so
 // it also runs outside the cluster against fakes. Standalone on purpose: Node >= 20, no dependencies.
 //

@@ -134,7 +134,7 @@ describe.each(["dev", "prod"] as const)("the bootstrap in the %s stack", (stack)
     });
 
     it("the longest chain of resources that wait on each other is 5", () => {
-        expect(longestChain(run)).toEqual(["namespace", "clickstack-operators", "clickstack", "bootstrap-job", expect.stringMatching(/^(collectors-|otel-demo)/)]);
+        expect(longestChain(run)).toEqual(["namespace", "clickstack-operators", "clickstack", "bootstrap-job", expect.stringMatching(/^(collectors-|otel-demo|content-job)/)]);
     });
 
     it("every reader of the key carries the Job's generation as its restart annotation", () => {

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import Ajv from "ajv";
-import { buildCollectorValues, COLLECTOR_CHART, CollectorComputedValues, CollectorKind } from "../components/collectors";
+import { buildCollectorValues, COLLECTOR_CHART, COLLECTOR_RELEASES, CollectorComputedValues, CollectorKind } from "../components/collectors";
 import { apiKeyChecksum } from "../components/ingestion";
 import { ProgramRun, runProgram, T } from "./harness";
 import { chartDefaults, collectorValuesSchema, helmCoalesce } from "./schemas/opentelemetry-collector-0.170.0";
@@ -48,7 +48,7 @@ describe.each(KINDS)("%s collector values", (kind) => {
             headers: [{ name: "authorization", value: "${env:HYPERDX_API_KEY}" }],
             metrics: { enabled: true },
         });
-        expect((values.config.service as Values).telemetry).toEqual({ resource: { "k8s.cluster.name": "${env:K8S_CLUSTER_NAME}" } });
+        expect((values.config.service as Values).telemetry).toEqual({ resource: { "k8s.cluster.name": "${env:K8S_CLUSTER_NAME}", "service.name": COLLECTOR_RELEASES[kind] } });
         // Only what extraEnvs provides is referenced.
         const envs = (values.extraEnvs as { name: string }[]).map((e) => e.name);
         for (const ref of JSON.stringify([values.internalTelemetryViaOTLP, values.config]).matchAll(/\$\{env:([A-Z_]+)\}/g)) expect(envs).toContain(ref[1]);

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { ContentDocument, OWNER, renderContent } from "../components/content";
+import { ContentDocument, OWNER, renderContent } from "../components/content-packs";
 import { fakeHyperdx, HyperdxState } from "./fakes/hyperdx";
 import { newV2State, V2State } from "./fakes/hyperdx-v2";
 import { ROOT } from "./harness";
