@@ -45,7 +45,7 @@ describe.each(packs)("pack %s", (_name, pack) => {
         for (const d of pack.dashboards) {
             const tiles = d.tiles.map((t) => ({ name: t.name, x: t.x, y: t.y, w: t.w, h: t.h, config: { ...t.config, source: undefined, sourceId: SOURCE_ID, select: t.config.select.map(normalized) } }));
             for (const tile of tiles) delete (tile.config as { source?: string }).source;
-            const filters = (d.filters ?? []).map(({ source: _source, ...f }) => ({ type: "QUERY_EXPRESSION", ...f, sourceId: SOURCE_ID }));
+            const filters = (d.filters ?? []).map((f) => ({ type: "QUERY_EXPRESSION", name: f.name, expression: f.expression, sourceMetricType: f.sourceMetricType, sourceId: SOURCE_ID }));
             const body = { name: d.name, tags: ["clickstack-k8s", `clickstack-k8s/${d.key}`], tiles, filters };
             expect(createDashboardBody.safeParse(body).error?.issues).toBeUndefined();
             expect(updateDashboardBody.safeParse({ ...body, filters: filters.map((f, i) => ({ id: `f${i}`, ...f })) }).error?.issues).toBeUndefined();
@@ -67,7 +67,7 @@ describe.each(packs)("pack %s", (_name, pack) => {
         }
         for (const a of pack.alerts) {
             const target = "dashboard" in a.on ? { source: "tile", dashboardId: SOURCE_ID, tileId: SOURCE_ID } : { source: "saved_search", savedSearchId: SOURCE_ID };
-            const { key: _key, on: _on, ...fields } = a;
+            const fields = { name: a.name, message: a.message, interval: a.interval, threshold: a.threshold, thresholdType: a.thresholdType, thresholdMax: a.thresholdMax, numConsecutiveWindows: a.numConsecutiveWindows };
             expect(alertBody.safeParse({ ...fields, ...target, note: `Managed by clickstack-k8s (key ${a.key})`, channel: { type: "webhook", webhookId: SOURCE_ID } }).error?.issues).toBeUndefined();
             // Each message says where to look, not only what happened.
             expect(a.message.length).toBeGreaterThan(80);
