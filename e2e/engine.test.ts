@@ -10,12 +10,14 @@ import { ADMIN_SECRET_KEYS } from "../components/bootstrap";
 import { imageRepository } from "../components/images";
 import { API_KEY_SECRET } from "../components/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
+import { newV2State } from "../test/fakes/hyperdx-v2";
 import { runNodeScript } from "../test/run-script";
 import {
     CHARTS, copyProject, DEMO, STATE_DIR, kubectl, kubectlJson, kubectlType, ROOT, RUN_DIR, reportTimings, stack, timed,
 } from "./harness";
 
 const NAMESPACE = "otel-demo"; // Pulumi.yaml's default, which dev keeps
+const WEBHOOK_URL = "https://hooks.slack.com/services/T0E2E/B0E2E/e2e-webhook-credential";
 
 interface StateResource {
     urn: string;
@@ -132,6 +134,9 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         // The retention Job ran too (issue 16): simulated, so it proves the objects and the ordering, not the ALTERs.
         const retention = objects.find((o) => o.kind === "Job" && o.urn.includes("retention"))!;
         expect(kubectlJson<{ status: { succeeded?: number } }>(["get", "job", retention.name, "--namespace", NAMESPACE]).status.succeeded).toBe(1);
+        // The content Job (issue 17) ran after the bootstrap.
+        const content = objects.find((o) => o.kind === "Job" && o.urn.includes("content"))!;
+        expect(kubectlJson<{ status: { succeeded?: number } }>(["get", "job", content.name, "--namespace", NAMESPACE]).status.succeeded).toBe(1);
         // CRDs from the operators chart, used by the next chart's custom resources.
         expect(objects.map((o) => o.kind)).toEqual(expect.arrayContaining(["CustomResourceDefinition", "MongoDBCommunity"]));
     });
@@ -210,7 +215,61 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         }
     });
 
-    test("6. the policy pack by the real CLI", async () => {
+    test("6. dashboards and alerts: a webhook re-runs only the content Job; the script applies what the cluster holds", async () => {
+        const jobNamed = async (part: string) => (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes(part))!.name;
+        const before = await jobNamed("content-job");
+        const bootstrapBefore = await jobNamed("bootstrap-job");
+        await dev.setConfig(`${PROJECT}:alerting.webhooks[0].name`, { value: "platform-slack" }, true);
+        await dev.setConfig(`${PROJECT}:alerting.webhooks[0].service`, { value: "slack" }, true);
+        await dev.setConfig(`${PROJECT}:alerting.webhooks[0].url`, { value: WEBHOOK_URL, secret: true }, true);
+        const up = await timed("up dev (alerting.webhooks)", () => dev.up());
+        // The definitions (alerts now have a channel) and the URLs change, and the Job runs again: nothing else.
+        expect(changes(up.summary.resourceChanges ?? {})).toEqual({ replace: 1, update: 2 });
+        const after = await jobNamed("content-job");
+        expect(after).not.toBe(before);
+        expect(kubectlJson<{ status: { succeeded?: number } }>(["get", "job", after, "--namespace", NAMESPACE]).status.succeeded).toBe(1);
+        expect(await jobNamed("bootstrap-job")).toBe(bootstrapBefore);
+
+        // The script, as the Job runs it, with what the API server holds: the ConfigMap's document, the
+        // Secret's URL files and the admin's credentials, against a fake HyperDX v2 API.
+        const data = (kind: string, name: string) => kubectlJson<{ data: Record<string, string> }>(["get", kind, name, "--namespace", NAMESPACE]).data;
+        const decode = (b64: string) => Buffer.from(b64, "base64").toString();
+        const definitions = data("configmap", "my-clickstack-hyperdx-content");
+        const admin = data("secret", "my-clickstack-hyperdx-admin");
+        const dir = fs.mkdtempSync(path.join(RUN_DIR, "content-"));
+        fs.writeFileSync(path.join(dir, "content.json"), definitions["content.json"]);
+        fs.mkdirSync(path.join(dir, "webhooks"));
+        for (const [name, b64] of Object.entries(data("secret", "my-clickstack-hyperdx-webhook-urls"))) fs.writeFileSync(path.join(dir, "webhooks", name), decode(b64));
+        const email = decode(admin[ADMIN_SECRET_KEYS.email]);
+        const password = decode(admin[ADMIN_SECRET_KEYS.password]);
+        const v2 = newV2State();
+        const hyperdx: HyperdxState = { team: { apiKey: "ingestion-key", users: { [email]: password } }, v2, unavailable: 0, sessions: new Map(), calls: [], teamCookies: [] };
+        const server = fakeHyperdx(hyperdx);
+        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+        try {
+            const env = {
+                HYPERDX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, HYPERDX_ADMIN_EMAIL: email, HYPERDX_ADMIN_PASSWORD: password,
+                CONTENT_FILE: path.join(dir, "content.json"), WEBHOOK_URLS_DIR: path.join(dir, "webhooks"), WAIT_SECONDS: "30",
+            };
+            const script = path.join(ROOT, "components", "hyperdx-content.mjs");
+            const first = await runNodeScript(script, env);
+            expect(first).toMatchObject({ code: 0, stderr: "" });
+            const document = JSON.parse(definitions["content.json"]) as { dashboards: unknown[]; alerts: unknown[] };
+            expect(v2.alerts.length).toBeGreaterThan(0);
+            expect([v2.dashboards.length, v2.alerts.length]).toEqual([document.dashboards.length, document.alerts.length]);
+            expect(v2.webhooks.map((w) => w.url)).toEqual([WEBHOOK_URL]);
+            const sent = v2.requests.length;
+            const second = await runNodeScript(script, env);
+            expect(second.code).toBe(0);
+            expect(v2.requests.slice(sent).filter((r) => !r.startsWith("GET "))).toEqual([]);
+            for (const out of [first.stdout, first.stderr, second.stdout, second.stderr]) expect(out).not.toContain(WEBHOOK_URL);
+        } finally {
+            server.close();
+        }
+        expect(await drift(dev, "preview dev (alerting unchanged)")).toEqual([]);
+    });
+
+    test("7. the policy pack by the real CLI", async () => {
         const passes = await timed("preview dev with the policy pack", () =>
             dev.preview({ policyPacks: [path.join(copyProject(), "policies")] }));
         expect(passes.stdout).not.toMatch(/mandatory/);
@@ -229,7 +288,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         await violations.workspace.removeStack("violations", { force: true });
     });
 
-    test("7. no plaintext secret in the state", async () => {
+    test("8. no plaintext secret in the state", async () => {
         // The state at rest: every file the file backend wrote (stack, backups, history). The
         // Automation API's exportStack() runs `stack export --show-secrets`, so it is only the control.
         const atRest = fs.readdirSync(STATE_DIR, { recursive: true, encoding: "utf8" })
@@ -251,6 +310,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             ["ClickHouse retention user's password", secretData("my-clickstack-clickhouse-retention").password],
             ["ingestion key (written by the script in scenario 4)", secretData(API_KEY_SECRET.name)[API_KEY_SECRET.key]],
             ["kubeconfig client key", flat["client-key-data"]],
+            ["webhook URL (scenario 6)", secretData("my-clickstack-hyperdx-webhook-urls")["platform-slack"]],
         ];
         expect(secrets.filter(([, value]) => value === undefined || value.length < 16).map(([what]) => what)).toEqual([]);
         // Control: the generated values read back from the cluster are the ones Pulumi holds.
@@ -259,7 +319,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(leaked.map(([what]) => what)).toEqual([]);
     });
 
-    test("8. prod (managed) previews against the cluster", async () => {
+    test("9. prod (managed) previews against the cluster", async () => {
         const prod = await stack("prod");
         await e2eConfig(prod);
         await prod.setConfig(`${PROJECT}:clickhouseUrl`, { value: "https://abc.eu-west-1.aws.clickhouse.cloud:8443" });
@@ -268,7 +328,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(changes(preview.changeSummary)).toHaveProperty("create");
     });
 
-    test("9. destroy: refused under protectData, then nothing of the stack is left", async () => {
+    test("10. destroy: refused under protectData, then nothing of the stack is left", async () => {
         await dev.setConfig(`${PROJECT}:protectData`, { value: "true" });
         await timed("up dev (protectData: true)", () => dev.up());
         const refused = await dev.destroy().then(() => undefined, (e: Error) => String(e));
@@ -290,7 +350,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
     // After dev is gone: the collectors' charts create cluster-wide RBAC with fixed names, so an agent
     // and a central stack cannot share a cluster (README, "Limits worth knowing"); the real engine
     // shows it as a server-side apply conflict on the ClusterRoleBindings.
-    test("10. an agent stack goes up and down", async () => {
+    test("11. an agent stack goes up and down", async () => {
         const agent = await stack("agent");
         await e2eConfig(agent);
         await agent.setAllConfig({
@@ -312,7 +372,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
 
     // Issue 15: every pod from the mirror. Nothing pulls here (kwok), so this checks the pod specs the
     // charts render from the program's values, and the policy pack's images-from-allowed-registries.
-    test("11. imageRegistry: every pod from the mirror, the policy enforces it, no drift, destroyed", async () => {
+    test("12. imageRegistry: every pod from the mirror, the policy enforces it, no drift, destroyed", async () => {
         const mirror = "registry.internal/mirror";
         const packConfig = path.join(RUN_DIR, "allowed-registries.json");
         fs.writeFileSync(packConfig, JSON.stringify({ "images-from-allowed-registries": { allowedRegistries: [mirror] } }));
