@@ -11,7 +11,7 @@ import * as random from "@pulumi/random";
 import stableStringify from "safe-stable-stringify";
 import { IngestionRefs } from "./ingestion";
 import { pullSecretRefs } from "./images";
-import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptSha256 } from "./script-job";
+import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobMetadata, scriptSha256 } from "./script-job";
 
 /** The script the Job runs: standalone Node (no dependencies), tested as a file (test/bootstrap-script.test.ts). */
 export const BOOTSTRAP_SCRIPT = path.join(__dirname, "hyperdx-bootstrap.mjs");
@@ -196,14 +196,8 @@ export class HyperdxBootstrap extends pulumi.ComponentResource {
                 imagePullSecrets: args.imagePullSecrets,
             }, scriptChecksum));
 
-        // Auto-named: a changed spec replaces the Job (create before delete), which runs it again.
         this.job = new kubernetes.batch.v1.Job(`${name}-job`, {
-            metadata: {
-                namespace,
-                labels: { "app.kubernetes.io/name": "hyperdx-bootstrap", "app.kubernetes.io/instance": args.releaseName },
-                // A Job that failed (HyperDX down too long) is replaced, i.e. run again, on the next `pulumi up`.
-                annotations: { "pulumi.com/replaceUnready": "true" },
-            },
+            metadata: scriptJobMetadata(namespace, { "app.kubernetes.io/name": "hyperdx-bootstrap", "app.kubernetes.io/instance": args.releaseName }),
             spec,
         }, {
             parent: this,

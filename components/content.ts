@@ -13,7 +13,7 @@ import * as random from "@pulumi/random";
 import { ADMIN_SECRET_KEYS } from "./bootstrap";
 import { ContentDocument } from "./content-packs";
 import { pullSecretRefs } from "./images";
-import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptSha256 } from "./script-job";
+import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobMetadata, scriptSha256 as sha256 } from "./script-job";
 
 /** The script the Job runs: standalone Node, tested as a file (test/content-script.test.ts). */
 export const CONTENT_SCRIPT = path.join(__dirname, "hyperdx-content.mjs");
@@ -155,17 +155,12 @@ export class HyperdxContent extends pulumi.ComponentResource {
                 webhookSecret: secret,
                 adminSecret,
                 waitSeconds: args.waitSeconds ?? DEFAULT_CONTENT_WAIT_SECONDS,
-                checksums: { document: scriptSha256(documentJson), script: scriptSha256(script), webhooks },
+                checksums: { document: sha256(documentJson), script: sha256(script), webhooks },
                 imagePullSecrets: args.imagePullSecrets,
             }));
 
-        // Auto-named: a changed spec replaces the Job (create before delete), which runs it again.
         this.job = new kubernetes.batch.v1.Job(`${name}-job`, {
-            metadata: {
-                namespace,
-                labels: { "app.kubernetes.io/name": "hyperdx-content", "app.kubernetes.io/instance": args.releaseName },
-                annotations: { "pulumi.com/replaceUnready": "true" },
-            },
+            metadata: scriptJobMetadata(namespace, { "app.kubernetes.io/name": "hyperdx-content", "app.kubernetes.io/instance": args.releaseName }),
             spec,
         }, {
             parent: this,

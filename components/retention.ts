@@ -8,7 +8,7 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { hoursEnv, Retention } from "./capacity";
 import { pullSecretRefs } from "./images";
-import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptSha256 } from "./script-job";
+import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobMetadata, scriptSha256 } from "./script-job";
 
 const SCRIPT = path.join(__dirname, "clickhouse-retention.mjs");
 const SCRIPT_DIR = "/opt/clickstack-retention";
@@ -124,12 +124,7 @@ export class ClickHouseRetention extends pulumi.ComponentResource {
             }, scriptSha256(script)));
         // Auto-named: a changed spec (new retention, new script) replaces the Job, which runs it again.
         this.job = new kubernetes.batch.v1.Job(`${name}-job`, {
-            metadata: {
-                namespace: args.namespace,
-                labels: retentionJobLabels(args.releaseName),
-                // A Job that failed (ClickHouse down too long) is replaced, i.e. run again, on the next `pulumi up`.
-                annotations: { "pulumi.com/replaceUnready": "true" },
-            },
+            metadata: scriptJobMetadata(args.namespace, retentionJobLabels(args.releaseName)),
             spec,
         }, { parent: this, dependsOn: [args.clickstack, password, scriptConfigMap], customTimeouts: { create: "25m", update: "25m" } });
         this.registerOutputs({ jobName: this.job.metadata.name });
