@@ -34,7 +34,8 @@ export interface ContentJobInput {
     readonly image: string;
     readonly serviceAccountName: string;
     readonly configMap: string;
-    readonly webhookSecret: string;
+    /** The Secret of webhook URLs (one key per webhook); none without webhooks. */
+    readonly webhookSecret?: string;
     readonly adminSecret: string;
     readonly waitSeconds: number;
     readonly checksums: { readonly document: string; readonly script: string; readonly webhooks: string };
@@ -70,20 +71,20 @@ export function buildContentJobSpec(input: ContentJobInput) {
                         { name: "HYPERDX_ADMIN_EMAIL", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.email) },
                         { name: "HYPERDX_ADMIN_PASSWORD", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.password) },
                         { name: "CONTENT_FILE", value: `${CONFIG_DIR}/${DOCUMENT_KEY}` },
-                        { name: "WEBHOOK_URLS_DIR", value: WEBHOOK_URLS_DIR },
+                        ...(input.webhookSecret ? [{ name: "WEBHOOK_URLS_DIR", value: WEBHOOK_URLS_DIR }] : []),
                         { name: "WAIT_SECONDS", value: String(input.waitSeconds) },
                     ],
                     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
                     securityContext: SCRIPT_CONTAINER_SECURITY,
                     volumeMounts: [
                         { name: "content", mountPath: CONFIG_DIR, readOnly: true },
-                        { name: "webhook-urls", mountPath: WEBHOOK_URLS_DIR, readOnly: true },
+                        ...(input.webhookSecret ? [{ name: "webhook-urls", mountPath: WEBHOOK_URLS_DIR, readOnly: true }] : []),
                     ],
                 }],
                 volumes: [
                     { name: "content", configMap: { name: input.configMap } },
                     // Files readable by the pod's user only; the URLs never enter the environment.
-                    { name: "webhook-urls", secret: { secretName: input.webhookSecret, defaultMode: 0o400 } },
+                    ...(input.webhookSecret ? [{ name: "webhook-urls", secret: { secretName: input.webhookSecret, defaultMode: 0o400 } }] : []),
                 ],
             },
         },
@@ -130,7 +131,9 @@ export class HyperdxContent extends pulumi.ComponentResource {
             metadata: { name: objectName, namespace },
             data: { [DOCUMENT_KEY]: documentJson, [SCRIPT_KEY]: script },
         }, { parent: this });
-        const webhookSecret = new kubernetes.core.v1.Secret(`${name}-webhook-urls`, {
+        // Only with webhooks: the provider replaces a Secret whenever its data changes (pulumi-kubernetes
+        // provider/pkg/provider/diff.go forceNewProperties), so an empty one is better not there.
+        const webhookSecret = args.document.webhooks.length === 0 ? undefined : new kubernetes.core.v1.Secret(`${name}-webhook-urls`, {
             metadata: { name: `${args.releaseName}-hyperdx-webhook-urls`, namespace },
             type: "Opaque",
             stringData: pulumi.secret(args.webhookUrls),
@@ -146,7 +149,7 @@ export class HyperdxContent extends pulumi.ComponentResource {
         const webhooksDigest = pulumi.unsecret(pulumi.all([digestKey.result, pulumi.output(args.webhookUrls)]).apply(([key, urls]) =>
             crypto.createHmac("sha256", key).update(JSON.stringify(Object.entries(urls).sort())).digest("hex")));
 
-        const spec = pulumi.all([args.hyperdxUrl, serviceAccount.metadata.name, this.configMap.metadata.name, webhookSecret.metadata.name, args.admin.secret.metadata.name, webhooksDigest])
+        const spec = pulumi.all([args.hyperdxUrl, serviceAccount.metadata.name, this.configMap.metadata.name, webhookSecret?.metadata.name, args.admin.secret.metadata.name, webhooksDigest])
             .apply(([hyperdxUrl, serviceAccountName, configMap, secret, adminSecret, webhooks]) => buildContentJobSpec({
                 hyperdxUrl,
                 image: args.image,
@@ -164,7 +167,7 @@ export class HyperdxContent extends pulumi.ComponentResource {
             spec,
         }, {
             parent: this,
-            dependsOn: [args.admin.job, this.configMap, webhookSecret],
+            dependsOn: [args.admin.job, this.configMap, ...(webhookSecret ? [webhookSecret] : [])],
             customTimeouts: { create: "10m", update: "10m" },
         });
 

@@ -137,8 +137,13 @@ describe("re-runs: what changes the Job, and what does not", () => {
         expect(run.outputs.hyperdxContent).toBeUndefined();
     });
 
-    it("without a channel: dashboards only, and the output says why there is no alert", async () => {
+    it("without a channel: dashboards only, no webhook Secret, and the output says why there is no alert", async () => {
         const run = await runProgram("dev");
+        // The provider replaces a Secret on any data change: an empty one would be replaced on every preview.
+        expect(run.ofType(T.secret).map((s) => s.name)).not.toContain("content-webhook-urls");
+        const pod = contentJob(run).plain.spec.template.spec;
+        expect(pod.volumes.map((v: { name: string }) => v.name)).toEqual(["content"]);
+        expect(pod.containers[0].env.map((e: { name: string }) => e.name)).not.toContain("WEBHOOK_URLS_DIR");
         const document = JSON.parse(run.find(T.configMap, "content-definitions").plain.data["content.json"]);
         expect(document.alerts).toEqual([]);
         expect((run.outputs.hyperdxContent as { channel: string }).channel).toMatch(/^none: the \d+ alerts of the packs need a channel \(alerting.webhooks\)$/);
