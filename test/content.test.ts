@@ -10,7 +10,7 @@ import { kubernetesPack, WARNING_EVENTS } from "../components/content-packs/kube
 import { pipelinePack } from "../components/content-packs/pipeline";
 import { SelectItem } from "../components/content-packs/types";
 import { sendingQueueSize } from "../components/collectors";
-import { loadValuesObject } from "../components/values-file";
+import { loadValuesFile, loadValuesObject } from "../components/values-file";
 import { ROOT } from "./harness";
 import { alertBody, createDashboardBody, savedSearchBody, updateDashboardBody } from "./schemas/hyperdx-v2";
 
@@ -83,6 +83,24 @@ describe.each(packs)("pack %s", (_name, pack) => {
             // increase is for counters (sums) only (common-utils AggregateFunctionSchema).
             if (s.aggFn === "increase") expect(s.metricType).toBe("sum");
         }
+    });
+});
+
+describe("the sources the packs name are the ones this stack gives HyperDX (values/hyperdx-sources.yaml)", () => {
+    const sources = loadValuesFile(path.join(ROOT, "components", "values", "hyperdx-sources.yaml")) as { name: string; kind: string; eventAttributesExpression?: string }[];
+    const kind = new Map(sources.map((s) => [s.name, s.kind]));
+    test.each(packs)("pack %s", (_name, pack) => {
+        for (const d of pack.dashboards) {
+            for (const t of d.tiles) {
+                // A metric series needs the metric source; a log series a log source.
+                expect(`${t.name}: ${kind.get(t.config.source)}`).toBe(`${t.name}: ${t.config.select.some((s) => s.metricName) ? "metric" : "log"}`);
+            }
+            for (const f of d.filters ?? []) expect(kind.get(f.source)).toBe("metric");
+        }
+        for (const s of pack.savedSearches) expect(kind.get(s.source)).toBe("log");
+    });
+    test("warning events are matched on the Logs source's event attributes, as HyperDX's Kubernetes page does", () => {
+        expect(WARNING_EVENTS.startsWith(`${sources.find((s) => s.name === "Logs")!.eventAttributesExpression}.k8s.resource.name:"events"`)).toBe(true);
     });
 });
 
