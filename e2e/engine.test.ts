@@ -222,9 +222,17 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         await dev.setConfig(`${PROJECT}:alerting.webhooks[0].name`, { value: "platform-slack" }, true);
         await dev.setConfig(`${PROJECT}:alerting.webhooks[0].service`, { value: "slack" }, true);
         await dev.setConfig(`${PROJECT}:alerting.webhooks[0].url`, { value: WEBHOOK_URL, secret: true }, true);
-        const up = await timed("up dev (alerting.webhooks)", () => dev.up());
-        // The definitions change (alerts now have a channel), the URLs' Secret appears, and the Job runs again: nothing else.
-        expect(changes(up.summary.resourceChanges ?? {})).toEqual({ create: 1, update: 1, replace: 1 });
+        const steps: string[] = [];
+        const up = await timed("up dev (alerting.webhooks)", () => dev.up({
+            onEvent: (event) => {
+                const m = event.resourcePreEvent?.metadata;
+                if (m && ["create", "update", "replace"].includes(m.op)) steps.push(`${m.op} ${m.urn.split("::").pop()}`);
+            },
+        }));
+        // The definitions change (alerts now have a channel; the provider replaces a ConfigMap whose data
+        // changes), the URLs' Secret appears, and the Job runs again: nothing else.
+        expect(changes(up.summary.resourceChanges ?? {})).toEqual({ create: 1, replace: 2 });
+        expect(steps.sort()).toEqual(["create content-webhook-urls", "replace content-definitions", "replace content-job"]);
         const after = await jobNamed("content-job");
         expect(after).not.toBe(before);
         expect(kubectlJson<{ status: { succeeded?: number } }>(["get", "job", after, "--namespace", NAMESPACE]).status.succeeded).toBe(1);
