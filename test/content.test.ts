@@ -99,8 +99,11 @@ describe("the sources the packs name are the ones this stack gives HyperDX (valu
         }
         for (const s of pack.savedSearches) expect(kind.get(s.source)).toBe("log");
     });
-    test("warning events are matched on the Logs source's event attributes, as HyperDX's Kubernetes page does", () => {
-        expect(WARNING_EVENTS.startsWith(`${sources.find((s) => s.name === "Logs")!.eventAttributesExpression}.k8s.resource.name:"events"`)).toBe(true);
+    test("warning events are read from the Logs source's event attributes, as HyperDX's Kubernetes page reads an event's type", () => {
+        const attributes = sources.find((s) => s.name === "Logs")!.eventAttributesExpression;
+        // KubernetesDashboardPage.tsx: Severity = JSONExtractString(<eventAttributesExpression>['object'], 'type') for Map attributes.
+        expect(WARNING_EVENTS).toContain(`JSONExtractString(${attributes}['object'], 'type') = 'Warning'`);
+        expect(WARNING_EVENTS).toContain(`${attributes}['k8s.resource.name'] = 'events'`);
     });
 });
 

@@ -2,15 +2,19 @@
 // team wants first. Every metric is one the collectors send (kubeletstats on the DaemonSet with the
 // *_limit_utilization metrics enabled in values/k8s-daemonset.yaml; k8s_cluster on the Deployment
 // with node conditions and allocatable in values/k8s-deployment.yaml); test/content.test.ts checks
-// each name against the receivers' metadata. Events are log rows of the k8sobjects receiver, matched
-// as HyperDX's own Kubernetes page matches them (packages/app/src/KubernetesDashboardPage.tsx).
+// each name against the receivers' metadata. Events are log rows of the k8sobjects receiver: the
+// watched event in the attribute `object` (JSON), its type (Normal, Warning) read as HyperDX's own
+// Kubernetes page reads it (packages/app/src/KubernetesDashboardPage.tsx, eventAttributeExpressions).
 import { ContentPack, SelectItem, Tile } from "./types";
 
 const CLUSTER = "ResourceAttributes['k8s.cluster.name']";
 const POD = "ResourceAttributes['k8s.pod.name']";
 const NODE = "ResourceAttributes['k8s.node.name']";
-/** Warning events, as HyperDX's Kubernetes page selects them (the k8sobjects receiver's rows in the Logs source). */
-export const WARNING_EVENTS = 'LogAttributes.k8s.resource.name:"events" -Severity:"Normal"';
+/**
+ * Warning events in the Logs source, in SQL: the page's lucene `-Severity:"Normal"` only works there
+ * because `Severity` is an alias of its own table's select, which a saved search or tile does not have.
+ */
+export const WARNING_EVENTS = "LogAttributes['k8s.resource.name'] = 'events' AND JSONExtractString(LogAttributes['object'], 'type') = 'Warning'";
 
 const gauge = (aggFn: SelectItem["aggFn"], metricName: string, extra: Partial<SelectItem> = {}): SelectItem =>
     ({ aggFn, valueExpression: "Value", metricType: "gauge", metricName, ...extra });
@@ -38,7 +42,7 @@ export function kubernetesPack(clusters: readonly string[]): ContentPack {
             name: "Kubernetes warning events",
             source: "Logs",
             where: WARNING_EVENTS,
-            whereLanguage: "lucene",
+            whereLanguage: "sql",
         }],
         dashboards: [{
             key: "kubernetes",
@@ -61,7 +65,7 @@ export function kubernetesPack(clusters: readonly string[]): ContentPack {
                 line(TILES.nodeReady, 0, 24, [gauge("min", "k8s.node.condition_ready", { alias: "ready" })], NODE),
                 {
                     name: "Warning events", x: 12, y: 24, w: 12, h: 8,
-                    config: { displayType: "stacked_bar", source: "Logs", select: [{ aggFn: "count", where: WARNING_EVENTS, alias: "warning events" }], groupBy: "ResourceAttributes['k8s.namespace.name']" },
+                    config: { displayType: "stacked_bar", source: "Logs", select: [{ aggFn: "count", where: WARNING_EVENTS, whereLanguage: "sql", alias: "warning events" }], groupBy: "ResourceAttributes['k8s.namespace.name']" },
                 },
                 // One per cluster: an empty bucket counts as 0, so a silent cluster falls below 1.
                 ...clusters.map((cluster, i): Tile => ({
