@@ -80,10 +80,17 @@ async function readDocument(settings) {
     return { document, urls };
 }
 
-/** One HTTP exchange; connection errors and 5xx are retried until the deadline, 429 after the advertised reset. */
+/** A 5xx is retried this many times (HyperDX restarting); one that persists is a server error to report. */
+const SERVER_ERROR_RETRIES = 4;
+
+/**
+ * One HTTP exchange. Connection errors are retried until the deadline (HyperDX starting), a 429 after
+ * the advertised reset, a 5xx a few times; then the answer, or a failure that says what was last seen.
+ */
 async function request(settings, method, url, { headers = {}, body, what }) {
     let delay = 500;
     let last = "no answer yet";
+    let serverErrors = 0;
     for (;;) {
         let response;
         try {
@@ -101,7 +108,8 @@ async function request(settings, method, url, { headers = {}, body, what }) {
         if (response && response.status === 429) {
             wait = Math.max(1, Number(response.headers.get("ratelimit-reset")) || 5) * 1000;
             last = "HTTP 429 (rate limit)";
-        } else if (response && response.status >= 500) {
+        } else if (response && response.status >= 500 && serverErrors < SERVER_ERROR_RETRIES) {
+            serverErrors++;
             last = `HTTP ${response.status}`;
         } else if (response) {
             return response;

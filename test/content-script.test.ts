@@ -136,6 +136,16 @@ describe("hyperdx-content.mjs", () => {
         expect(kinds.indexOf("webhooks")).toBeGreaterThan(kinds.lastIndexOf("alerts"));
     });
 
+    test("a channel still used by an alert made in the UI is kept (HyperDX answers 409), and said so", async () => {
+        await run();
+        const hook = v2.webhooks[0];
+        v2.alerts.push({ id: "e".repeat(24), name: "Made by hand", note: null, source: "saved_search", savedSearchId: v2.savedSearches[0].id, channel: { type: "webhook", webhookId: hook.id } });
+        const r = await run({ ...DOCUMENT, webhooks: [], alerts: [] });
+        expect(r.code).toBe(0);
+        expect(r.stdout).toContain(`kept webhook "platform-slack": alerts not managed by ${OWNER} still use it`);
+        expect(v2.webhooks.map((w) => w.id)).toEqual([hook.id]);
+    });
+
     test("a 400 from the API fails the Job with the API's message", async () => {
         v2.failOnce = { request: "POST /dashboards", status: 400, body: { message: "Body validation failed: tiles.0.config.select: Array must contain at least 1 element(s)" } };
         const r = await run();
@@ -144,6 +154,18 @@ describe("hyperdx-content.mjs", () => {
             expect.stringMatching(/^hyperdx-content: creating dashboard ".+": HyperDX answered POST \/api\/v2\/dashboards with HTTP 400: Body validation failed: tiles\.0\.config\.select: Array must contain at least 1 element\(s\)$/),
         ]);
         expectNoSecretPrinted(r);
+    });
+
+    test("a 500 that passes is retried; one that persists fails with the server's message, bounded", async () => {
+        v2.failOnce = { request: "POST /dashboards", status: 500, body: { message: "transient" }, times: 2 };
+        expect((await run()).code).toBe(0);
+        v2.failOnce = { request: "GET /alerts", status: 500, body: { message: "findAndModify is not implemented" }, times: 100 };
+        const started = Date.now();
+        const r = await run();
+        expect(r.code).toBe(1);
+        expect(r.stderr).toMatch(/^hyperdx-content: listing alerts: HyperDX answered GET \/api\/v2\/alerts with HTTP 500: findAndModify is not implemented\n$/);
+        // Four retries with backoff (0.5 + 1 + 2 + 4 s), not the whole WAIT_SECONDS.
+        expect(Date.now() - started).toBeLessThan(15_000);
     });
 
     test("a 429 waits for the rate limit's reset and goes on", async () => {

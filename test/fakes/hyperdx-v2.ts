@@ -20,8 +20,8 @@ export interface V2State {
     alerts: Doc[];
     /** Every v2 request, `METHOD /path` without the query. */
     requests: string[];
-    /** Answer the next matching request (`METHOD /path-prefix`) with this, once. */
-    failOnce?: { request: string; status: number; body: unknown };
+    /** Answer the next matching requests (`METHOD /path-prefix`) with this, `times` times (default once). */
+    failOnce?: { request: string; status: number; body: unknown; times?: number };
     /** Answer the next request with 429 and RateLimit-Reset: 1, once. */
     rateLimitOnce?: boolean;
 }
@@ -66,8 +66,8 @@ export function v2Route(state: V2State, accessKey: string | undefined, req: http
         return json(429, "Too many requests, please try again later.", { "ratelimit-reset": "1" });
     }
     if (state.failOnce && request.startsWith(state.failOnce.request)) {
-        const { status, body } = state.failOnce;
-        state.failOnce = undefined;
+        const { status, body, times = 1 } = state.failOnce;
+        state.failOnce = times > 1 ? { ...state.failOnce, times: times - 1 } : undefined;
         return json(status, body);
     }
     const body = text ? JSON.parse(text) : undefined;
@@ -105,7 +105,10 @@ export function v2Route(state: V2State, accessKey: string | undefined, req: http
             return json(200, { data: stored });
         }
         case "DELETE webhooks/:id":
-            if (state.alerts.some((a) => (a.channel as { webhookId: string }).webhookId === id)) return json(409, { message: "Webhook is in use by alerts" });
+            {
+                const using = state.alerts.filter((a) => (a.channel as { webhookId: string }).webhookId === id).length;
+                if (using > 0) return json(409, { message: `Cannot delete webhook: ${using} alert(s) still reference it. Reassign or remove those alerts first.` });
+            }
             remove(state.webhooks, (x) => x.id !== id);
             return json(200, {});
 
