@@ -168,6 +168,14 @@ describe("hyperdx-content.mjs", () => {
         expect(Date.now() - started).toBeLessThan(15_000);
     });
 
+    test("a server message that quotes a webhook URL is printed with the URL redacted", async () => {
+        v2.failOnce = { request: "POST /webhooks", status: 400, body: { message: `Body validation failed: url: cannot reach ${SLACK_URL}` } };
+        const r = await run();
+        expect(r.code).toBe(1);
+        expect(r.stderr).toContain("Body validation failed: url: cannot reach [redacted]");
+        expectNoSecretPrinted(r);
+    });
+
     test("a 429 waits for the rate limit's reset and goes on", async () => {
         v2.rateLimitOnce = true;
         const r = await run();
