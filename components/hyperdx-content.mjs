@@ -245,8 +245,11 @@ async function main() {
         const existing = webhooks.find((x) => x.name === w.name && mark.ownsWebhook(x));
         const foreign = webhooks.find((x) => x.name === w.name && x.service === w.service && !mark.ownsWebhook(x));
         if (!existing && foreign) throw new Failure(`a ${w.service} webhook named "${w.name}" exists in HyperDX and is not managed by ${document.owner}: rename it or the one in alerting.webhooks`);
-        const body = { name: w.name, service: w.service, url: urls[w.name], description: mark.description };
-        webhookIds.set(w.name, (await apply(api, log, "webhook", "/webhooks", w.name, existing, body)).id);
+        const body = { name: w.name, service: w.service, url: urls[w.name], description: mark.description, ...(w.body !== undefined ? { body: w.body } : {}) };
+        // HyperDX returns a webhook's body for the generic service only (externalWebhookSchema).
+        const readable = { ...body };
+        delete readable.body;
+        webhookIds.set(w.name, (await apply(api, log, "webhook", "/webhooks", w.name, existing, body, w.service === "generic" ? body : readable)).id);
     }
 
     const savedSearches = await api.list("/saved-searches");

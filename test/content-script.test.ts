@@ -5,7 +5,7 @@ import * as fs from "fs";
 import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { ContentDocument, OWNER, renderContent } from "../components/content-packs";
+import { ContentDocument, OWNER, renderContent, WEBHOOK_BODIES } from "../components/content-packs";
 import { fakeHyperdx, HyperdxState } from "./fakes/hyperdx";
 import { newV2State, V2State } from "./fakes/hyperdx-v2";
 import { ROOT } from "./harness";
@@ -194,6 +194,20 @@ describe("hyperdx-content.mjs", () => {
         expect(v2.webhooks[0].url).toBe(NEW_URL);
         expect(r.stdout + r.stderr).not.toContain("second-secret-token");
         expectNoSecretPrinted(r);
+    });
+
+    test("generic and incident.io webhooks get the body HyperDX's UI would give them; a second run writes nothing", async () => {
+        fs.writeFileSync(path.join(dir, "webhooks", "ops-generic"), "https://alerts.example.com/hook");
+        fs.writeFileSync(path.join(dir, "webhooks", "ops-incidentio"), "https://api.incident.io/v2/alert_events/http/x");
+        const webhooks = [...WEBHOOKS, { name: "ops-generic", service: "generic" as const }, { name: "ops-incidentio", service: "incidentio" as const }];
+        const document = renderContent({ packs: ["pipeline"], clusters: ["dev"], webhooks, channel: "ops-generic" });
+        expect((await run(document)).code).toBe(0);
+        expect(Object.fromEntries(v2.webhooks.map((w) => [w.name, w.body]))).toEqual({
+            "platform-slack": undefined, "ops-generic": WEBHOOK_BODIES.generic, "ops-incidentio": WEBHOOK_BODIES.incidentio,
+        });
+        const sent = v2.requests.length;
+        expect((await run(document)).code).toBe(0);
+        expect(v2.requests.slice(sent).filter((req) => !req.startsWith("GET "))).toEqual([]);
     });
 
     test("a webhook of the same name made in the UI is not taken over", async () => {

@@ -19,10 +19,30 @@ export const OWNER = "clickstack-k8s";
 export const KEY_PATTERN = new RegExp(`^[a-z0-9][a-z0-9-]{0,${32 - OWNER.length - 2}}$`);
 
 export const WEBHOOK_SERVICES = ["slack", "generic", "incidentio"] as const;
+export type WebhookService = typeof WEBHOOK_SERVICES[number];
 export interface Webhook {
     readonly name: string;
-    readonly service: typeof WEBHOOK_SERVICES[number];
+    readonly service: WebhookService;
+    /** The request body template (Handlebars) of generic and incident.io webhooks; Slack's is fixed. */
+    readonly body?: string;
 }
+
+/**
+ * The bodies HyperDX's UI fills in when a generic or incident.io webhook is saved without one
+ * (packages/app/src/components/TeamSettings/WebhookForm.tsx at 2.30.1). The external API stores
+ * none, and a webhook without a body fails when an alert fires: the alert task compiles
+ * `webhook.body` as a template (packages/api/src/tasks/checkAlerts/template.ts, sendGenericWebhook).
+ */
+export const WEBHOOK_BODIES: Readonly<Record<Exclude<WebhookService, "slack">, string>> = {
+    generic: `{"text": "${["{{title}}", "{{body}}", "{{link}}", "{{state}}", "{{startTime}}", "{{endTime}}", "{{eventId}}"].join(" | ")}"}`,
+    incidentio: `{
+  "title": "{{title}}",
+  "description": "{{body}}",
+  "deduplication_key": "{{eventId}}",
+  "status": "{{#if (eq state "ALERT")}}firing{{else}}resolved{{/if}}",
+  "source_url": "{{link}}"
+}`,
+};
 
 /** What the Job reads from its ConfigMap. Webhook URLs are not in it: they come from a Secret. */
 export interface ContentDocument {
@@ -56,7 +76,7 @@ export function renderContent(choice: ContentChoice): ContentDocument {
     return {
         owner: OWNER,
         packs: choice.packs,
-        webhooks: choice.webhooks,
+        webhooks: choice.webhooks.map((w) => (w.service === "slack" ? w : { body: WEBHOOK_BODIES[w.service], ...w })),
         savedSearches,
         dashboards,
         alerts: choice.channel === undefined ? [] : alerts.map((alert) => ({ ...alert, channel: choice.channel! })),

@@ -89,7 +89,8 @@ export function v2Route(state: V2State, accessKey: string | undefined, req: http
             return json(200, { data: state.sources });
 
         case "GET webhooks":
-            return json(200, paged(state.webhooks, url));
+            // externalWebhookSchema: the body is read back for generic webhooks only.
+            return json(200, paged(state.webhooks.map(({ body: written, ...w }) => (w.service === "generic" ? { ...w, body: written } : w)), url));
         case "POST webhooks":
         case "PUT webhooks/:id": {
             const w = parse(webhookBody);

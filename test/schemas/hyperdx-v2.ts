@@ -100,13 +100,16 @@ export const savedSearchBody = z.object({
     filters: z.array(z.object({ type: z.enum(["lucene", "sql"]).optional(), condition: z.string() })).max(100).default([]),
 }).strict();
 
-/** externalWebhookCreateSchema (headers, queryParams and body: not sent by this project, refused for slack). */
+/** externalWebhookCreateSchema (headers and queryParams: not sent by this project); no body for slack. */
 export const webhookBody = z.object({
     name: z.string().trim().min(1).max(1024),
     service: z.enum(["slack", "generic", "incidentio"]),
     url: z.url().max(2048),
     description: z.string().max(2048).optional(),
-}).strict();
+    body: z.string().max(16 * 1024).optional(),
+}).strict().superRefine((w, ctx) => {
+    if (w.service === "slack" && w.body !== undefined) ctx.addIssue({ code: "custom", path: ["body"], message: "body is not supported for the slack webhook service" });
+});
 
 /** alertSchema: the common fields and (saved search | tile). */
 export const alertBody = z.object({
