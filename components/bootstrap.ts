@@ -50,8 +50,14 @@ export interface BootstrapJobInput {
  * The Job's spec. Pure. Every container setting that a restricted Pod Security Standard asks for is
  * here; the Job runs once, retries twice, and gives up past the wait plus a margin.
  */
+/** The env of a script that logs in to HyperDX as the stack's admin (the bootstrap, the content Job). */
+export const hyperdxAdminEnv = (hyperdxUrl: string, adminSecret: string) => [
+    { name: "HYPERDX_URL", value: hyperdxUrl },
+    { name: "HYPERDX_ADMIN_EMAIL", valueFrom: { secretKeyRef: { name: adminSecret, key: ADMIN_SECRET_KEYS.email } } },
+    { name: "HYPERDX_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: adminSecret, key: ADMIN_SECRET_KEYS.password } } },
+];
+
 export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: string) {
-    const fromAdminSecret = (key: string) => ({ secretKeyRef: { name: input.adminSecret, key } });
     return {
         backoffLimit: 2,
         activeDeadlineSeconds: input.waitSeconds + DEADLINE_MARGIN_SECONDS,
@@ -74,9 +80,7 @@ export function buildBootstrapJobSpec(input: BootstrapJobInput, scriptSha256: st
                     image: input.image,
                     command: ["node", `${SCRIPT_DIR}/${SCRIPT_KEY}`],
                     env: [
-                        { name: "HYPERDX_URL", value: input.hyperdxUrl },
-                        { name: "HYPERDX_ADMIN_EMAIL", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.email) },
-                        { name: "HYPERDX_ADMIN_PASSWORD", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.password) },
+                        ...hyperdxAdminEnv(input.hyperdxUrl, input.adminSecret),
                         { name: "API_KEY_SECRET_NAME", value: input.apiKeySecret.name },
                         { name: "API_KEY_SECRET_KEY_NAME", value: input.apiKeySecret.key },
                         { name: "NAMESPACE", value: input.namespace },

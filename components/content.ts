@@ -10,7 +10,7 @@ import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ADMIN_SECRET_KEYS } from "./bootstrap";
+import { hyperdxAdminEnv } from "./bootstrap";
 import { ContentDocument } from "./content-packs";
 import { pullSecretRefs } from "./images";
 import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobMetadata, scriptSha256 as sha256 } from "./script-job";
@@ -44,7 +44,6 @@ export interface ContentJobInput {
 
 /** The Job's spec. Pure. Restricted Pod Security, no service account token, bounded. */
 export function buildContentJobSpec(input: ContentJobInput) {
-    const fromAdminSecret = (key: string) => ({ secretKeyRef: { name: input.adminSecret, key } });
     return {
         backoffLimit: 2,
         activeDeadlineSeconds: input.waitSeconds + DEADLINE_MARGIN_SECONDS,
@@ -67,9 +66,7 @@ export function buildContentJobSpec(input: ContentJobInput) {
                     image: input.image,
                     command: ["node", `${CONFIG_DIR}/${SCRIPT_KEY}`],
                     env: [
-                        { name: "HYPERDX_URL", value: input.hyperdxUrl },
-                        { name: "HYPERDX_ADMIN_EMAIL", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.email) },
-                        { name: "HYPERDX_ADMIN_PASSWORD", valueFrom: fromAdminSecret(ADMIN_SECRET_KEYS.password) },
+                        ...hyperdxAdminEnv(input.hyperdxUrl, input.adminSecret),
                         { name: "CONTENT_FILE", value: `${CONFIG_DIR}/${DOCUMENT_KEY}` },
                         ...(input.webhookSecret ? [{ name: "WEBHOOK_URLS_DIR", value: WEBHOOK_URLS_DIR }] : []),
                         { name: "WAIT_SECONDS", value: String(input.waitSeconds) },
