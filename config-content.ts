@@ -30,8 +30,5 @@ export const alertingSchema = z.strictObject({
         }
     });
 
-export type RawContent = z.output<typeof contentSchema>;
-export type RawAlerting = z.output<typeof alertingSchema>;
-
 /** The command that stores a webhook URL encrypted (an object with one secret leaf is secret as a whole: pkg config object.go Secure()). */
 export const setWebhookUrlCommand = (index: number) => `pulumi config set --secret --path 'alerting.webhooks[${index}].url' <url>`;

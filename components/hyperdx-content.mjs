@@ -147,7 +147,7 @@ async function accessKey(settings) {
     return key;
 }
 
-/** The v2 API with the access key; a 4xx fails with HyperDX's own message. */
+/** The v2 API with the access key; an error answer (after request()'s retries) fails with HyperDX's own message. */
 function v2Client(settings, key, counts) {
     const call = async (method, route, body, what) => {
         const response = await request(settings, method, `${settings.hyperdx}/api/api/v2${route}`, {
@@ -186,7 +186,8 @@ function v2Client(settings, key, counts) {
 
 /** Whether `actual` already holds everything `desired` says: fields HyperDX adds (ids, defaults) are ignored, null is absent. */
 function holds(actual, desired) {
-    if (desired === undefined || desired === null) return actual === undefined || actual === null || desired === undefined;
+    if (desired === undefined) return true;
+    if (desired === null) return actual === undefined || actual === null;
     if (Array.isArray(desired)) return Array.isArray(actual) && actual.length === desired.length && desired.every((d, i) => holds(actual[i], d));
     if (typeof desired === "object") return actual !== null && typeof actual === "object" && Object.entries(desired).every(([k, v]) => holds(actual[k], v));
     return actual === desired;

@@ -91,8 +91,10 @@ describe.each(["dev", "prod"] as const)("the content Job in the %s stack", (stac
         const env = Object.fromEntries((pod.containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[]).map((e) => [e.name, e.value ?? e.valueFrom!.secretKeyRef.name]));
         expect(env.HYPERDX_ADMIN_PASSWORD).toBe("my-clickstack-hyperdx-admin");
         expect(env.HYPERDX_URL).toMatch(/^http:\/\/my-clickstack-app\.otel-demo(\.svc\.cluster\.local)?:3000$/);
-        // No RBAC at all: the Job talks to HyperDX only.
-        expect(run.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.name)).not.toContain("content-role");
+        // No RBAC at all: the Job talks to HyperDX only. Everything the component makes:
+        expect(run.resources.filter((r) => r.parent === "content").map((r) => r.type).sort()).toEqual([
+            T.configMap, T.secret, JOB, "kubernetes:core/v1:ServiceAccount", T.password,
+        ].sort());
     });
 
     it("the webhook URL is a secret end to end: Secret input secret, nowhere else in the inputs or outputs", () => {

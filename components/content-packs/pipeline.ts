@@ -4,7 +4,7 @@
 // (exporterhelper, receiverhelper at v0.158.0; test/fixtures/collector-metrics.yaml). They are
 // cumulative sums: `increase` gives the items per bucket and survives restarts.
 import { COLLECTOR_RELEASES, sendingQueueSize } from "../collectors";
-import { ContentPack, SelectItem, Tile } from "./types";
+import { Alert, ContentPack, SelectItem, Tile } from "./types";
 
 const COLLECTOR = "ResourceAttributes['service.name']";
 const counter = (metricName: string, alias: string): SelectItem =>
@@ -20,6 +20,15 @@ const TILES = {
 /** When the alert fires: most of the queue in use means the gateway is not keeping up. */
 const QUEUE_ALERT_RATIO = 0.8;
 const WHERE_TO_LOOK = `the collector's logs (\`kubectl logs deploy/${COLLECTOR_RELEASES.deployment}\`, \`kubectl logs ds/${COLLECTOR_RELEASES.daemonset}\`), the ClickStack gateway (is it running, out of memory?) and ClickHouse (inserts refused, disk full)`;
+
+/** Items of one signal lost after the exporter's retries, two windows in a row. */
+const exportFailing = (signal: string, items: string, tile: string): Alert => ({
+    key: `pipeline-export-failing-${signal}`,
+    name: `Collector failing to export ${items}`,
+    message: `A Kubernetes collector failed to send ${items} to the gateway for 10 minutes (after its retries): those ${items} are lost. Look at ${WHERE_TO_LOOK}. A 401 in the logs means the ingestion key is wrong.`,
+    on: { dashboard: "pipeline", tile },
+    interval: "5m", threshold: 0, thresholdType: "above_exclusive", numConsecutiveWindows: 2,
+});
 
 export function pipelinePack(queueSize: number = sendingQueueSize()): ContentPack {
     const queueAlertAt = Math.floor(queueSize * QUEUE_ALERT_RATIO);
@@ -55,20 +64,8 @@ export function pipelinePack(queueSize: number = sendingQueueSize()): ContentPac
             ],
         }],
         alerts: [
-            {
-                key: "pipeline-export-failing-logs",
-                name: "Collector failing to export log records",
-                message: `A Kubernetes collector failed to send log records to the gateway for 10 minutes (after its retries): those records are lost. Look at ${WHERE_TO_LOOK}. A 401 in the logs means the ingestion key is wrong.`,
-                on: { dashboard: "pipeline", tile: TILES.failedLogs },
-                interval: "5m", threshold: 0, thresholdType: "above_exclusive", numConsecutiveWindows: 2,
-            },
-            {
-                key: "pipeline-export-failing-metrics",
-                name: "Collector failing to export metric points",
-                message: `A Kubernetes collector failed to send metric points to the gateway for 10 minutes (after its retries): those points are lost. Look at ${WHERE_TO_LOOK}. A 401 in the logs means the ingestion key is wrong.`,
-                on: { dashboard: "pipeline", tile: TILES.failedMetrics },
-                interval: "5m", threshold: 0, thresholdType: "above_exclusive", numConsecutiveWindows: 2,
-            },
+            exportFailing("logs", "log records", TILES.failedLogs),
+            exportFailing("metrics", "metric points", TILES.failedMetrics),
             {
                 key: "pipeline-queue-full",
                 name: "Collector sending queue nearly full",
