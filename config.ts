@@ -2,7 +2,7 @@
 // frozen result; nothing else reads `pulumi.Config`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, TlsIngress } from "./components/clickstack";
+import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, selfHostedResourceProblems, TlsIngress } from "./components/clickstack";
 import { ChartSource, chartFolderProblem, parseChartSource } from "./components/chart-source";
 import { ImageSource } from "./components/clickstack-images";
 import {
@@ -331,6 +331,13 @@ const rawSchema = z.strictObject({
             const given = quantityGi(c.clickhouseDataSize);
             if (given < need) {
                 problem("clickhouseDataSize", `is ${c.clickhouseDataSize} (${Math.floor(given)} GiB), below the ${need} GiB that ${c.capacity.ingestMBps} MB/s kept for ${longest(c.retention) / 24} days needs; shorten retention, lower capacity.ingestMBps, or give more disk (clickhouseDataSize ${need}Gi, or remove it to use the plan)`);
+            }
+        }
+        // What the ClickHouse operator builds from the sizing must be a pod the API server accepts.
+        if (c.mode === "self-hosted") {
+            const plan = c.capacity === undefined ? undefined : planCapacity(c.capacity, c.retention);
+            for (const p of selfHostedResourceProblems(plan && { cpu: plan.cpu.value, memoryGi: plan.memoryGi.value })) {
+                problem(c.capacity === undefined ? "mode" : "capacity", p);
             }
         }
         // A local folder must hold each chart it serves at exactly the pinned version.

@@ -9,6 +9,7 @@ import { ChartSource, chartLocation, UPSTREAM } from "./chart-source";
 import { clickstackImageValues, HYPERDX_IMAGE, ImageSource, operatorsImageValues, UPSTREAM_IMAGES } from "./clickstack-images";
 import { DEFAULT_RETENTION_HOURS, hoursEnv } from "./capacity";
 import { mirrorImage } from "./images";
+import { ContainerResources, operatorResourceProblems } from "./operator-resources";
 import { retentionJobLabels } from "./retention";
 import { loadValuesFile, loadValuesObject, mergeValues } from "./values-file";
 
@@ -253,14 +254,7 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
             cluster: {
                 spec: {
                     dataVolumeClaimSpec: volume(ch.dataSize),
-                    ...(input.clickhouseSizing ? {
-                        containerTemplate: {
-                            resources: {
-                                requests: { cpu: String(input.clickhouseSizing.cpu), memory: `${input.clickhouseSizing.memoryGi}Gi` },
-                                limits: { memory: `${input.clickhouseSizing.memoryGi}Gi` },
-                            },
-                        },
-                    } : {}),
+                    ...(input.clickhouseSizing ? { containerTemplate: { resources: plannedResources(input.clickhouseSizing) } } : {}),
                     settings: {
                         extraUsersConfig: {
                             users: {
@@ -285,6 +279,40 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
     const { clickhouse: clickhouseSizing, ...fromFile } = loadValuesObject(file);
     return mergeValues(mergeValues(ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing }, values),
         clickstackImageValues(ch.kind === "self-hosted", input.images ?? UPSTREAM_IMAGES));
+}
+
+/** The capacity plan's ClickHouse sizing: request = limit for CPU and memory (Guaranteed QoS), all four stated. */
+function plannedResources(sizing: { readonly cpu: number; readonly memoryGi: number }): ContainerResources {
+    const figures = { cpu: String(sizing.cpu), memory: `${sizing.memoryGi}Gi` };
+    return { requests: figures, limits: figures };
+}
+
+/**
+ * The `containerTemplate.resources` the ClickHouseCluster and KeeperCluster get (self-hosted): the
+ * values file's, with the capacity plan's over ClickHouse's.
+ */
+export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE): { clickhouse: ContainerResources; keeper: ContainerResources } {
+    const fromFile = (loadValuesObject(file).clickhouse ?? {}) as {
+        cluster?: { spec?: { containerTemplate?: { resources?: ContainerResources } } };
+        keeper?: { spec?: { containerTemplate?: { resources?: ContainerResources } } };
+    };
+    return {
+        clickhouse: sizing ? plannedResources(sizing) : fromFile.cluster?.spec?.containerTemplate?.resources ?? {},
+        keeper: fromFile.keeper?.spec?.containerTemplate?.resources ?? {},
+    };
+}
+
+/**
+ * Every problem with the resources the ClickHouse operator gets (components/operator-resources.ts):
+ * none when each figure is stated and the pods it builds are valid.
+ */
+export function selfHostedResourceProblems(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE): string[] {
+    const resources = selfHostedResources(sizing, file);
+    const source = path.relative(path.join(__dirname, ".."), file);
+    return [
+        ...operatorResourceProblems(sizing ? "the plan's ClickHouse resources" : `${source} clickhouse.cluster.spec.containerTemplate.resources`, "clickhouse", resources.clickhouse),
+        ...operatorResourceProblems(`${source} clickhouse.keeper.spec.containerTemplate.resources`, "keeper", resources.keeper),
+    ];
 }
 
 function hyperdxIngressValues(ingress: TlsIngress, service: string) {
@@ -386,6 +414,11 @@ export class ClickStack extends pulumi.ComponentResource {
     constructor(name: string, args: ClickStackArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.clickhouse.kind === "managed" && args.ingress) {
             throw new Error("ClickStack: an ingress is not allowed with managed ClickHouse (the in-cluster HyperDX must not be exposed)");
+        }
+        // Before any resource: a ClickHouse or Keeper pod the operator would build and the API server refuse.
+        const resourceProblems = args.clickhouse.kind === "self-hosted" ? selfHostedResourceProblems(args.clickhouseSizing) : [];
+        if (resourceProblems.length > 0) {
+            throw new Error(`ClickStack: the ClickHouse operator would build pods the API server refuses:\n  - ${resourceProblems.join("\n  - ")}`);
         }
         super("clickstack:clickstack:ClickStack", name, {}, opts);
         this.releaseName = args.releaseName ?? "my-clickstack";

@@ -149,7 +149,7 @@ describe("capacity under mocks", () => {
     it("sizes the self-hosted ClickHouse from the plan and outputs the plan", async () => {
         const run = await runProgram("dev", { capacity: { ingestMBps: 20, queryCores: 2 }, clickhouseDataSize: "100Gi" });
         const spec = run.find(T.chart, "clickstack").plain.values.clickhouse.cluster.spec;
-        expect(spec.containerTemplate.resources).toEqual({ requests: { cpu: "6", memory: "24Gi" }, limits: { memory: "24Gi" } });
+        expect(spec.containerTemplate.resources).toEqual({ requests: { cpu: "6", memory: "24Gi" }, limits: { cpu: "6", memory: "24Gi" } });
         expect(spec.dataVolumeClaimSpec.resources.requests.storage).toBe("6582Gi"); // 20 × 86400 × 30 ÷ 1024 ÷ 10 × 1.3 = 6581.25
         expect(run.outputs.capacityPlan).toMatchObject({ cpu: { value: 6 }, memoryGi: { value: 24 }, dataSizeGi: { value: 6582, formula: expect.stringContaining("× 30 d") } });
         expect(run.outputs.retentionDays).toEqual({ logs: 30, traces: 30, metrics: 30, sessions: 30 });
@@ -157,7 +157,7 @@ describe("capacity under mocks", () => {
 
     it("without capacity: the values file's sizing, no plan", async () => {
         const run = await runProgram("dev");
-        expect(run.find(T.chart, "clickstack").plain.values.clickhouse.cluster.spec.containerTemplate.resources).toEqual({ requests: { cpu: "2", memory: "8Gi" }, limits: { memory: "8Gi" } });
+        expect(run.find(T.chart, "clickstack").plain.values.clickhouse.cluster.spec.containerTemplate.resources).toEqual({ requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "2", memory: "8Gi" } });
         expect(run.outputs.capacityPlan).toBeUndefined();
     });
 });
