@@ -40,6 +40,11 @@ up)
   echo "cluster: up at $server with $nodes simulated node(s); kubeconfig $run_dir/kubeconfig"
   ;;
 down)
+  # The ClickHouse operator the scenarios run (e2e/operator.ts), if the test could not stop it.
+  if [[ -f "$run_dir/clickhouse-operator.pid" ]]; then
+    kill "$(cat "$run_dir/clickhouse-operator.pid")" 2>/dev/null || true
+    rm -f "$run_dir/clickhouse-operator.pid"
+  fi
   kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
   # Anything still running from this cluster's folder (a component kwokctl lost track of).
   pkill -f -- "$KWOK_WORKDIR" 2>/dev/null || true

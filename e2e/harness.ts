@@ -15,12 +15,19 @@ function required(name: string): string {
 }
 
 export const RUN_DIR = required("E2E_RUN_DIR");
-const TOOLCHAIN = required("E2E_TOOLCHAIN_DIR");
+export const TOOLCHAIN = required("E2E_TOOLCHAIN_DIR");
 export const KUBECONFIG = required("KUBECONFIG");
-/** The folder the program's `chartSource` points at: the real charts when given, else stand-ins written now. */
+/** The real charts at the program's pins, unpacked as `chartSource` reads a folder, where CI and this machine keep them. */
+const SHARED_CHARTS = path.resolve(ROOT, "..", "shared", "charts");
+/**
+ * The folder the program's `chartSource` points at: E2E_CHARTS_DIR, else the real charts in
+ * ../shared/charts when that folder is there, else stand-ins written now (a clone without either).
+ */
 export const CHARTS = process.env.E2E_CHARTS_DIR
     ? { dir: process.env.E2E_CHARTS_DIR, kind: "real" }
-    : { dir: writeStandInCharts(path.join(RUN_DIR, "charts")), kind: "stand-in" };
+    : fs.existsSync(path.join(SHARED_CHARTS, "clickstack", "Chart.yaml"))
+        ? { dir: SHARED_CHARTS, kind: "real" }
+        : { dir: writeStandInCharts(path.join(RUN_DIR, "charts")), kind: "stand-in" };
 /** The demo manifest `demo.manifestFile` points at: the real one when given, else the fixture less what cannot become ready. */
 export const DEMO = process.env.E2E_DEMO_MANIFEST
     ? { file: process.env.E2E_DEMO_MANIFEST, kind: "real" }

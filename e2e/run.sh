@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run e2e: builds the toolchain (does nothing when built), starts a kwok cluster on 127.0.0.1,
 # runs the scenarios (e2e/engine.test.ts) through the Automation API, and tears the cluster down.
-#   E2E_CHARTS_DIR=/abs/folder   the real charts, unpacked as <folder>/<chart> (else stand-ins are written)
+#   E2E_CHARTS_DIR=/abs/folder   the real charts, unpacked as <folder>/<chart> (default ../shared/charts when there, else stand-ins are written)
 #   E2E_NODES=1..3               simulated nodes (default 1)
 #   E2E_TOOLCHAIN_DIR=/path      the toolchain cache folder (default ~/.cache/clickstack-k8s-e2e/<key>)
 set -euo pipefail

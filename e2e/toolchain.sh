@@ -8,6 +8,9 @@
 #   e2e/toolchain.sh            build what is missing
 #   e2e/toolchain.sh --check    exit 0 when everything is built, 1 otherwise (builds nothing)
 #   E2E_TOOLCHAIN_DIR=/path     use another cache folder
+#   E2E_OPERATOR_SOURCE=/path    the ClickHouse operator's source (default ../shared/sources/clickhouse-operator
+#                                next to the project); built as bin/clickhouse-operator when present. --check
+#                                does not require it: npm run e2e builds it and runs without it when absent.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -33,6 +36,12 @@ built() {
     pulumi-resource-random) [[ "$(cat "$bin/.$name.stamp" 2>/dev/null)" == "$(standin_stamp resource-random)" ]] ;;
   esac
 }
+
+# The ClickHouse operator is not served by the module proxy (its dependencies are): built from a source
+# folder when there is one, and rebuilt when that source changes.
+operator_source="${E2E_OPERATOR_SOURCE:-$here/../../shared/sources/clickhouse-operator}"
+operator_stamp() { (cd "$operator_source" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12; }
+operator_built() { [[ -x "$bin/clickhouse-operator" && "$(cat "$bin/.clickhouse-operator.stamp" 2>/dev/null)" == "$(operator_stamp)" ]]; }
 
 if [[ "${1:-}" == "--check" ]]; then
   for b in "${binaries[@]}"; do built "$b" || { echo "missing: $bin/$b" >&2; exit 1; }; done
@@ -158,6 +167,13 @@ build_standin() { # build_standin <folder> <binary> <version>
   standin_stamp "$1" >"$bin/.$2.stamp"
 }
 
+build_operator() {
+  local d="$work/clickhouse-operator"
+  rm -rf "$d" && cp -r "$operator_source" "$d" && chmod -R u+w "$d"
+  (cd "$d" && go build -trimpath -ldflags "-s -w" -o "$bin/clickhouse-operator" ./cmd)
+  operator_stamp >"$bin/.clickhouse-operator.stamp"
+}
+
 built kwok && built kwokctl || step kwok build_kwok
 built etcd || step etcd build_etcd
 built pulumi || step pulumi build_pulumi
@@ -166,5 +182,11 @@ built pulumi-resource-kubernetes || step pulumi-resource-kubernetes build_kubern
   || step kubernetes build_kubernetes
 built pulumi-language-nodejs || step "stand-in language host" build_standin language-nodejs pulumi-language-nodejs "${PULUMI_VERSION#v}"
 built pulumi-resource-random || step "stand-in random provider" build_standin resource-random pulumi-resource-random "$RANDOM_STANDIN_VERSION"
+
+if [[ -f "$operator_source/go.mod" ]]; then
+  operator_built || step "clickhouse-operator (from source)" build_operator
+else
+  echo "[toolchain] clickhouse-operator: skipped, no source at $operator_source (set E2E_OPERATOR_SOURCE); the e2e then cannot check what the operator builds"
+fi
 
 echo "[toolchain] all built in $((SECONDS - start_all))s: $out"
