@@ -13,7 +13,6 @@
 // Exit 1: one line on stderr saying what failed.
 
 const REQUEST_TIMEOUT_MS = 30_000;
-const POLL_MS = 2_000;
 
 /** Every table of each signal, with the expression its TTL adds the interval to. */
 const TABLES = {
@@ -62,9 +61,12 @@ function readSettings(env) {
     }
     const waitSeconds = Number(env.WAIT_SECONDS ?? "600");
     if (!Number.isInteger(waitSeconds) || waitSeconds <= 0) throw new Failure(`WAIT_SECONDS must be a positive integer, got ${env.WAIT_SECONDS}`);
+    // How often it looks for the tables the gateway creates (2 s in the Job).
+    const pollMs = Number(env.POLL_MS ?? "2000");
+    if (!Number.isInteger(pollMs) || pollMs <= 0) throw new Failure(`POLL_MS must be a positive integer, got ${env.POLL_MS}`);
     const database = env.CLICKHOUSE_DATABASE || "default";
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) throw new Failure(`CLICKHOUSE_DATABASE must be a plain identifier, got ${database}`);
-    return { url: url.href.replace(/\/+$/, ""), user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database, hours, waitSeconds };
+    return { url: url.href.replace(/\/+$/, ""), user: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD, database, hours, waitSeconds, pollMs };
 }
 
 /** The interval as the migrate step writes it: whole days when they are, else hours. */
@@ -131,7 +133,7 @@ async function main() {
         if (Date.now() >= deadline) {
             throw new Failure(`after ${settings.waitSeconds}s these tables do not exist in database ${settings.database}: ${missing.map((w) => w.table).join(", ")} (the gateway collector creates them when it starts)`);
         }
-        await sleep(POLL_MS);
+        await sleep(settings.pollMs);
         tables = await currentTables(settings);
         missing = wanted.filter((w) => !tables.has(w.table));
     }

@@ -37,6 +37,8 @@ function readSettings(env) {
     }
     const waitSeconds = Number(env.WAIT_SECONDS ?? "600");
     if (!Number.isInteger(waitSeconds) || waitSeconds <= 0) throw new Failure(`WAIT_SECONDS must be a positive integer, got ${env.WAIT_SECONDS}`);
+    const retryDelayMs = Number(env.RETRY_DELAY_MS ?? "500");
+    if (!Number.isInteger(retryDelayMs) || retryDelayMs <= 0) throw new Failure(`RETRY_DELAY_MS must be a positive integer, got ${env.RETRY_DELAY_MS}`);
     const rotate = env.ROTATE_KEY ?? "false";
     if (rotate !== "true" && rotate !== "false") throw new Failure(`ROTATE_KEY must be true or false, got ${rotate}`);
     let kubernetesApiUrl = env.KUBERNETES_API_URL;
@@ -55,6 +57,7 @@ function readSettings(env) {
         namespace: env.NAMESPACE,
         rotate: rotate === "true",
         waitSeconds,
+        retryDelayMs,
         kubernetesApiUrl: kubernetesApiUrl.replace(/\/+$/, ""),
         serviceAccountDir: env.SERVICEACCOUNT_DIR || "/var/run/secrets/kubernetes.io/serviceaccount",
     };
@@ -87,7 +90,8 @@ async function hyperdxRequest(settings, method, route, { body, cookie } = {}) {
 /** Waits until HyperDX answers /api/installation; returns whether a team exists. */
 async function waitForHyperdx(settings) {
     const deadline = Date.now() + settings.waitSeconds * 1000;
-    let delay = 500;
+    // Back-off from RETRY_DELAY_MS, doubling up to ten times it (500 ms to 5 s in the Job).
+    let delay = settings.retryDelayMs;
     let last = "no answer yet";
     for (;;) {
         try {
@@ -107,7 +111,7 @@ async function waitForHyperdx(settings) {
             throw new Failure(`HyperDX at ${settings.hyperdx} did not answer within ${settings.waitSeconds}s (last: ${last})`);
         }
         await sleep(delay);
-        delay = Math.min(delay * 2, 5000);
+        delay = Math.min(delay * 2, settings.retryDelayMs * 10);
     }
 }
 

@@ -37,7 +37,10 @@ function readSettings(env) {
     }
     const waitSeconds = Number(env.WAIT_SECONDS ?? "300");
     if (!Number.isInteger(waitSeconds) || waitSeconds <= 0) throw new Failure(`WAIT_SECONDS must be a positive integer, got ${env.WAIT_SECONDS}`);
+    const retryDelayMs = Number(env.RETRY_DELAY_MS ?? "500");
+    if (!Number.isInteger(retryDelayMs) || retryDelayMs <= 0) throw new Failure(`RETRY_DELAY_MS must be a positive integer, got ${env.RETRY_DELAY_MS}`);
     return {
+        retryDelayMs,
         hyperdx: hyperdxUrl.href.replace(/\/+$/, ""),
         email: env.HYPERDX_ADMIN_EMAIL,
         password: env.HYPERDX_ADMIN_PASSWORD,
@@ -88,7 +91,8 @@ const SERVER_ERROR_RETRIES = 4;
  * the advertised reset, a 5xx a few times; then the answer, or a failure that says what was last seen.
  */
 async function request(settings, method, url, { headers = {}, body, what }) {
-    let delay = 500;
+    // Back-off from RETRY_DELAY_MS, doubling up to ten times it (500 ms to 5 s in the Job).
+    let delay = settings.retryDelayMs;
     let last = "no answer yet";
     let serverErrors = 0;
     for (;;) {
@@ -116,7 +120,7 @@ async function request(settings, method, url, { headers = {}, body, what }) {
         }
         if (Date.now() + wait > settings.deadline) throw new Failure(`${what}: HyperDX at ${settings.hyperdx} gave no usable answer within ${settings.waitSeconds}s (last: ${last})`);
         await sleep(wait);
-        delay = Math.min(delay * 2, 5000);
+        delay = Math.min(delay * 2, settings.retryDelayMs * 10);
     }
 }
 

@@ -96,6 +96,8 @@ function withFixture(test: (f: Fixture) => Promise<void>): () => Promise<void> {
             NAMESPACE,
             ROTATE_KEY: "false",
             WAIT_SECONDS: "20",
+            // Back-off in tens of milliseconds; the Job's own 500 ms is kept where the timing is the point.
+            RETRY_DELAY_MS: "10",
             KUBERNETES_API_URL: await listen(servers[1]),
             SERVICEACCOUNT_DIR: serviceAccountDir,
         };
@@ -180,7 +182,8 @@ describe("bootstrap script against fake HyperDX and Kubernetes APIs", () => {
 
     it.concurrent("HyperDX never answers within WAIT_SECONDS", withFixture(async (f) => {
         f.hyperdx.unavailable = 1000;
-        const result = await runScript({ ...f.env, WAIT_SECONDS: "1" });
+        // The Job's own back-off (RETRY_DELAY_MS unset: 500 ms doubling), bounded by WAIT_SECONDS.
+        const result = await runScript({ ...f.env, WAIT_SECONDS: "1", RETRY_DELAY_MS: undefined });
         expect(result.code).toBe(1);
         expect(result.stderr).toMatch(/^hyperdx-bootstrap: HyperDX at http:\/\/127\.0\.0\.1:\d+ did not answer within 1s \(last: HTTP 503\)\n$/);
     }));
@@ -264,6 +267,7 @@ describe("bootstrap script against fake HyperDX and Kubernetes APIs", () => {
 
     it.concurrent.each([
         ["WAIT_SECONDS", "soon", /WAIT_SECONDS must be a positive integer, got soon/],
+        ["RETRY_DELAY_MS", "0", /RETRY_DELAY_MS must be a positive integer, got 0/],
         ["ROTATE_KEY", "yes", /ROTATE_KEY must be true or false, got yes/],
         ["HYPERDX_URL", "not a url", /HYPERDX_URL is not a URL: not a url/],
     ])("bad env: %s=%s", (name, value, message) => withFixture(async (f) => {

@@ -44,7 +44,8 @@ function run(document: ContentDocument = DOCUMENT, env: Record<string, string | 
     fs.writeFileSync(file, JSON.stringify(document));
     return runNodeScript(SCRIPT, {
         HYPERDX_URL: url, HYPERDX_ADMIN_EMAIL: EMAIL, HYPERDX_ADMIN_PASSWORD: PASSWORD,
-        CONTENT_FILE: file, WEBHOOK_URLS_DIR: path.join(dir, "webhooks"), WAIT_SECONDS: "20", ...env,
+        // Back-off in tens of milliseconds; the Job's own 500 ms is kept where the timing is the point.
+        CONTENT_FILE: file, WEBHOOK_URLS_DIR: path.join(dir, "webhooks"), WAIT_SECONDS: "20", RETRY_DELAY_MS: "10", ...env,
     });
 }
 const writes = () => v2.requests.filter((r) => !r.startsWith("GET "));
@@ -161,11 +162,13 @@ describe("hyperdx-content.mjs", () => {
         expect((await run()).code).toBe(0);
         v2.failOnce = { request: "GET /alerts", status: 500, body: { message: "findAndModify is not implemented" }, times: 100 };
         const started = Date.now();
+        const before = v2.requests.length;
         const r = await run();
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(/^hyperdx-content: listing alerts: HyperDX answered GET \/api\/v2\/alerts with HTTP 500: findAndModify is not implemented\n$/);
-        // Four retries with backoff (0.5 + 1 + 2 + 4 s), not the whole WAIT_SECONDS.
-        expect(Date.now() - started).toBeLessThan(15_000);
+        // Four retries with backoff (10 + 20 + 40 + 80 ms here; 0.5 + 1 + 2 + 4 s in the Job), not the whole WAIT_SECONDS.
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(v2.requests.slice(before).filter((r) => r === "GET /alerts")).toHaveLength(5); // the first answer and four retries
     });
 
     test("a server message that quotes a webhook URL is printed with the URL redacted", async () => {
@@ -234,6 +237,8 @@ describe("hyperdx-content.mjs", () => {
         const missingEnv = await runNodeScript(SCRIPT, { HYPERDX_URL: url });
         expect(missingEnv.code).toBe(1);
         expect(missingEnv.stderr).toContain("missing environment variable(s): HYPERDX_ADMIN_EMAIL, HYPERDX_ADMIN_PASSWORD, CONTENT_FILE");
+        const badDelay = await run(DOCUMENT, { RETRY_DELAY_MS: "half a second" });
+        expect([badDelay.code, badDelay.stderr]).toEqual([1, "hyperdx-content: RETRY_DELAY_MS must be a positive integer, got half a second\n"]);
         expect(state.calls).toEqual([]);
     });
 
@@ -242,7 +247,8 @@ describe("hyperdx-content.mjs", () => {
         server = fakeHyperdx(state);
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         const started = Date.now();
-        const r = await run(DOCUMENT, { HYPERDX_URL: url, WAIT_SECONDS: "2" });
+        // The Job's own back-off (RETRY_DELAY_MS unset: 500 ms doubling), bounded by WAIT_SECONDS.
+        const r = await run(DOCUMENT, { HYPERDX_URL: url, WAIT_SECONDS: "2", RETRY_DELAY_MS: undefined });
         expect(r.code).toBe(1);
         expect(r.stderr).toMatch(/gave no usable answer within 2s \(last: ECONNREFUSED\)/);
         expect(Date.now() - started).toBeLessThan(15_000);
