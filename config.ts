@@ -2,16 +2,16 @@
 // frozen result; nothing else reads `pulumi.Config`.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, selfHostedResourceProblems, TlsIngress } from "./components/clickstack";
-import { ChartSource, chartFolderProblem, parseChartSource } from "./components/chart-source";
-import { ImageSource } from "./components/clickstack-images";
+import { CLICKSTACK_CHART, clickstackPods, OPERATORS_CHART, selfHostedResourceProblems, TlsIngress } from "./components/clickstack/clickstack";
+import { ChartSource, chartFolderProblem, parseChartSource } from "./components/common/chart-source";
+import { ImageSource } from "./components/clickstack/clickstack-images";
 import {
     CapacityPlan, DEFAULT_RETENTION_HOURS, longest, MAX_RETENTION_HOURS, MIN_RETENTION_HOURS, parseRetention, planCapacity, quantityGi, Retention,
-} from "./components/capacity";
-import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors";
-import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/otel-demo";
-import { ContentChoice, PACK_NAMES } from "./components/content-packs";
-import { alertingSchema, contentSchema, setWebhookUrlCommand } from "./config-content";
+} from "./components/retention/capacity";
+import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./components/collectors/collectors";
+import { DemoManifestSource, PINNED_DEMO_MANIFEST } from "./components/demo/otel-demo";
+import { ContentChoice, PACK_NAMES } from "./components/content/packs";
+import { alertingSchema, contentSchema, setWebhookUrlCommand } from "./components/content/config";
 
 export const PROJECT = "clickstack-k8s";
 

@@ -3,17 +3,17 @@
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
-import { HyperdxBootstrap } from "./components/bootstrap";
-import { HyperdxContent } from "./components/content";
-import { definedAlerts, renderContent } from "./components/content-packs";
-import { ClickStack } from "./components/clickstack";
-import { longest } from "./components/capacity";
-import { clickstackImages } from "./components/clickstack-images";
-import { collectorImages, KubernetesCollectors } from "./components/collectors";
-import { ApiKeySource, Ingestion } from "./components/ingestion";
-import { NetworkPolicies } from "./components/network-policies";
-import { ClickHouseRetention } from "./components/retention";
-import { demoImages, loadDemoManifest, OtelDemo } from "./components/otel-demo";
+import { HyperdxBootstrap } from "./components/bootstrap/bootstrap";
+import { HyperdxContent } from "./components/content/content";
+import { definedAlerts, renderContent } from "./components/content/packs";
+import { ClickStack } from "./components/clickstack/clickstack";
+import { longest } from "./components/retention/capacity";
+import { clickstackImages } from "./components/clickstack/clickstack-images";
+import { collectorImages, KubernetesCollectors } from "./components/collectors/collectors";
+import { ApiKeySource, Ingestion } from "./components/collectors/ingestion";
+import { NetworkPolicies } from "./components/clickstack/network-policies";
+import { ClickHouseRetention } from "./components/retention/retention";
+import { demoImages, loadDemoManifest, OtelDemo } from "./components/demo/otel-demo";
 
 export = async () => {
     // Everything that can be wrong with the input fails here, before any resource is registered.

@@ -6,10 +6,10 @@ import { AddressInfo } from "net";
 import * as path from "path";
 import { PreviewOptions, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../config";
-import { ADMIN_SECRET_KEYS } from "../components/bootstrap";
-import { imageRepository } from "../components/images";
-import { clickstackPods } from "../components/clickstack";
-import { API_KEY_SECRET } from "../components/ingestion";
+import { ADMIN_SECRET_KEYS } from "../components/bootstrap/bootstrap";
+import { imageRepository } from "../components/common/images";
+import { clickstackPods } from "../components/clickstack/clickstack";
+import { API_KEY_SECRET } from "../components/collectors/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
 import { newV2State } from "../test/fakes/hyperdx-v2";
 import { runNodeScript } from "../test/run-script";
@@ -388,7 +388,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
                 HYPERDX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, HYPERDX_ADMIN_EMAIL: email, HYPERDX_ADMIN_PASSWORD: password,
                 CONTENT_FILE: path.join(dir, "content.json"), WEBHOOK_URLS_DIR: path.join(dir, "webhooks"), WAIT_SECONDS: "30",
             };
-            const script = path.join(ROOT, "components", "hyperdx-content.mjs");
+            const script = path.join(ROOT, "components", "content", "hyperdx-content.mjs");
             const first = await runNodeScript(script, env);
             expect(first).toMatchObject({ code: 0, stderr: "" });
             const document = JSON.parse(definitions["content.json"]) as { dashboards: unknown[]; alerts: unknown[] };
@@ -554,4 +554,4 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
     });
 });
 
-const runScript = (env: Record<string, string>) => runNodeScript(path.join(ROOT, "components", "hyperdx-bootstrap.mjs"), env);
+const runScript = (env: Record<string, string>) => runNodeScript(path.join(ROOT, "components", "bootstrap", "hyperdx-bootstrap.mjs"), env);

@@ -8,9 +8,9 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CLICKSTACK_CHART, HYPERDX_IMAGE, OPERATORS_CHART } from "../components/clickstack";
-import { parseImage } from "../components/images";
-import { COLLECTOR_CHART } from "../components/collectors";
+import { CLICKSTACK_CHART, HYPERDX_IMAGE, OPERATORS_CHART } from "../components/clickstack/clickstack";
+import { parseImage } from "../components/common/images";
+import { COLLECTOR_CHART } from "../components/collectors/collectors";
 
 const RESOURCES = { requests: { cpu: "10m", memory: "16Mi" }, limits: { memory: "32Mi" } };
 

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { CONFIG_KEYS, DEFAULTS, parseStackConfig, PROJECT, readEncryptedKeys, readRawConfig } from "../config";
-import { PINNED_DEMO_MANIFEST } from "../components/otel-demo";
+import { PINNED_DEMO_MANIFEST } from "../components/demo/otel-demo";
 import { configProblems, projectDefaults, Recorded, ROOT, runProgram, stackConfig } from "./harness";
 
 const problems = configProblems;
