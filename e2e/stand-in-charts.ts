@@ -117,7 +117,7 @@ function operatorsChart(): ChartFiles {
                 crd("clickhouse.com", "v1alpha1", "KeeperCluster", "keeperclusters"),
                 crd("mongodbcommunity.mongodb.com", "v1", "MongoDBCommunity", "mongodbcommunity"),
             ].map((o) => yaml.dump(o)).join("---\n"),
-            // Pod labels as in clickstackPods (components/clickstack.ts).
+            // Pod labels as in clickstackPods (components/clickstack/clickstack.ts).
             // The subcharts' image keys: clickhouse-operator-helm manager.image, mongodb-kubernetes registry.operator.
             "values.yaml": yaml.dump({
                 "clickhouse-operator": { manager: { image: { repository: "ghcr.io/clickhouse/clickhouse-operator", tag: "v0.0.7" }, imagePullSecrets: [] } },

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, DEFAULTS, parseStackConfig, PROJECT, readEncryptedKeys, readRawConfig } from "../config";
+import { CONFIG_KEYS, CORE_DEFAULTS, DEFAULTS, parseStackConfig, PROJECT, readEncryptedKeys, readRawConfig, SLICES } from "../config";
 import { PINNED_DEMO_MANIFEST } from "../components/demo/otel-demo";
 import { configProblems, projectDefaults, Recorded, ROOT, runProgram, stackConfig } from "./harness";
 
@@ -129,6 +129,17 @@ describe("stack config: defaults and sources", () => {
             expect([key, declaration.default === undefined || declaration.default === null]).toEqual([key, false]);
         }
         expect(projectDefaults()).toEqual(DEFAULTS);
+    });
+
+    it("each key belongs to exactly one slice, whose default is Pulumi.yaml's (a mismatch names the slice)", () => {
+        const declared = projectDefaults();
+        const owners = [{ name: "core (config.ts)", defaults: CORE_DEFAULTS as Record<string, unknown> }, ...SLICES.map((s) => ({ name: `${s.name} (components/${s.name}/config.ts)`, defaults: s.defaults as Record<string, unknown> }))];
+        const owned = owners.flatMap((o) => Object.keys(o.defaults));
+        expect(owned.filter((key, i) => owned.indexOf(key) !== i)).toEqual([]);
+        expect([...owned].sort()).toEqual([...CONFIG_KEYS].sort());
+        for (const owner of owners) {
+            for (const [key, value] of Object.entries(owner.defaults)) expect([owner.name, key, declared[key]]).toEqual([owner.name, key, value]);
+        }
     });
 
     it("the program accepts the Pulumi.yaml defaults alone (a new stack with no stack config)", () => {

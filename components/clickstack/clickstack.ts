@@ -81,7 +81,7 @@ export interface ClickStackArgs {
     readonly images?: ImageSource;
     /** TTL of the tables the gateway creates, in hours: the longest retention. @default 720 */
     readonly tablesTtlHours?: number;
-    /** Self-hosted ClickHouse CPU and memory (from the capacity plan). @default components/values/clickstack.yaml */
+    /** Self-hosted ClickHouse CPU and memory (from the capacity plan). @default components/clickstack/clickstack.yaml */
     readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
 }
 
@@ -119,7 +119,7 @@ export interface ClickStackPods {
     readonly mongodb: PodLabels;
     readonly clickhouseOperator: PodLabels;
     readonly mongodbOperator: PodLabels;
-    /** This program's retention Job (components/retention.ts), a client of ClickHouse's HTTP port. */
+    /** This program's retention Job (components/retention/retention.ts), a client of ClickHouse's HTTP port. */
     readonly retentionJob: PodLabels;
 }
 
@@ -184,7 +184,7 @@ export const RETENTION_USER = "retention";
 const sha256Hex = (text: string) => crypto.createHash("sha256").update(text).digest("hex");
 
 /**
- * Values for the clickstack chart: components/values/clickstack.yaml with what the program computes
+ * Values for the clickstack chart: components/clickstack/clickstack.yaml with what the program computes
  * merged on top. Every key exists in the chart's values.yaml at 3.0.2. No
  * credential lands in a ConfigMap, a plain env value or a custom resource:
  * - MONGO_URI moves from `hyperdx.config` (ConfigMap) to `hyperdx.secrets` (Secret); `null` removes
@@ -303,7 +303,7 @@ export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSi
 }
 
 /**
- * Every problem with the resources the ClickHouse operator gets (components/operator-resources.ts):
+ * Every problem with the resources the ClickHouse operator gets (components/clickstack/operator-resources.ts):
  * none when each figure is stated and the pods it builds are valid.
  */
 export function selfHostedResourceProblems(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE): string[] {
@@ -369,7 +369,7 @@ export function buildHyperdxConnections(target: ClickStackValuesInput["clickhous
     return JSON.stringify([connection], null, 2);
 }
 
-/** HyperDX's default sources (components/values/hyperdx-sources.yaml) bound to our connection, as JSON. */
+/** HyperDX's default sources (components/clickstack/hyperdx-sources.yaml) bound to our connection, as JSON. */
 export function buildHyperdxSources(kind: ClickHouseTarget["kind"], file: string = SOURCES_FILE): string {
     const sources = loadValuesFile(file);
     if (!Array.isArray(sources)) {

@@ -1,5 +1,5 @@
 // HyperDX content: a Job, after the bootstrap, that applies this stack's dashboards, saved searches,
-// alerts and notification channels (components/content-packs/) through HyperDX's external API. A Job of its
+// alerts and notification channels (components/content/packs/) through HyperDX's external API. A Job of its
 // own rather than a step of the bootstrap: a new dashboard must not re-run the bootstrap, whose spec
 // the collectors' key annotation follows (a bootstrap change restarts every collector), and this Job
 // needs no Kubernetes API access at all. The definitions reach it in a ConfigMap, the webhook URLs in
@@ -99,7 +99,7 @@ export interface HyperdxContentArgs {
     readonly image: string;
     /** The bootstrap's admin Secret (email, password) and its Job: this Job runs after it. */
     readonly admin: { readonly secret: kubernetes.core.v1.Secret; readonly job: pulumi.Resource };
-    /** What to apply (components/content renderContent). */
+    /** What to apply (components/content/packs renderContent). */
     readonly document: ContentDocument;
     /** Webhook name → URL, a Pulumi secret. */
     readonly webhookUrls: pulumi.Input<Record<string, string>>;

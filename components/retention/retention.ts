@@ -1,5 +1,5 @@
 // ClickHouseRetention: a Job after ClickStack that brings every existing table's TTL in line with the
-// stack's `retention` (components/clickhouse-retention.mjs). The TTL in the gateway's env applies only
+// stack's `retention` (components/retention/clickhouse-retention.mjs). The TTL in the gateway's env applies only
 // to tables it creates; this Job changes the ones that exist. It runs again when `retention` changes
 // (its env carries the hours, and the Job is replaced), not on every `up`.
 import * as fs from "fs";

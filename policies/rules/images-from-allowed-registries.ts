@@ -22,7 +22,7 @@ function containerImages(spec: Props): { field: string; name?: string; image?: s
  * Air-gapped and mirrored clusters: every image of every pod template comes from a registry the
  * pack's config allows (`allowedRegistries`, e.g. ["registry.internal/mirror"]). Off while the list
  * is empty. Operator-made pods (ClickHouse, Keeper, MongoDB) are not in the program: the operators'
- * settings point them at the mirror (components/clickstack-images.ts).
+ * settings point them at the mirror (components/clickstack/clickstack-images.ts).
  */
 export const policy: ResourceValidationPolicy = {
     name: "images-from-allowed-registries",

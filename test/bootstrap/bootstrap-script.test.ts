@@ -1,4 +1,4 @@
-// The bootstrap Job's script (components/hyperdx-bootstrap.mjs), run as the Job runs it: a child process
+// The bootstrap Job's script (components/bootstrap/hyperdx-bootstrap.mjs), run as the Job runs it: a child process
 // configured by env, against a fake HyperDX and a fake Kubernetes API on 127.0.0.1. The fakes follow
 // HyperDX 2.30.1's routes (packages/api/src/routers/api/root.ts, team.ts, middleware/auth.ts) and the
 // Kubernetes API's Secret GET / merge-PATCH.

@@ -147,7 +147,7 @@ describe("clickstack values", () => {
         expect(values.hyperdx.config.FRONTEND_URL).toBe("https://hyperdx.example.com");
     });
 
-    it("sizes HyperDX and the gateway collector (components/values/clickstack.yaml), under what the program computes", () => {
+    it("sizes HyperDX and the gateway collector (components/clickstack/clickstack.yaml), under what the program computes", () => {
         const values = buildClickStackValues(selfHosted) as Values;
         for (const resources of [values.hyperdx.deployment.resources, values["otel-collector"].resources]) {
             expect(resources).toEqual({ requests: { cpu: "250m", memory: "512Mi" }, limits: { memory: "2Gi" } });

@@ -62,9 +62,9 @@ const POD: Record<string, Pod> = {
     clickhouseOperator: { namespace: NS, labels: { "app.kubernetes.io/name": "clickhouse-operator", "app.kubernetes.io/instance": "my-clickstack-operators", "app.kubernetes.io/managed-by": "Helm", "control-plane": "controller-manager" } },
     // mongodb-kubernetes 1.7.0 templates/operator.yaml
     mongodbOperator: { namespace: NS, labels: { "app.kubernetes.io/component": "controller", "app.kubernetes.io/name": "mongodb-kubernetes-operator", "app.kubernetes.io/instance": "mongodb-kubernetes-operator" } },
-    // this project's Job (components/bootstrap.ts); the Job controller adds job-name etc.
+    // this project's Job (components/bootstrap/bootstrap.ts); the Job controller adds job-name etc.
     bootstrap: { namespace: NS, labels: { "batch.kubernetes.io/job-name": "bootstrap-job-x", "job-name": "bootstrap-job-x" } },
-    // this project's retention Job (components/retention.ts): its template labels, plus the Job controller's
+    // this project's retention Job (components/retention/retention.ts): its template labels, plus the Job controller's
     retention: { namespace: NS, labels: { "app.kubernetes.io/name": "clickhouse-retention", "app.kubernetes.io/instance": "my-clickstack", "job-name": "retention-job-x" } },
     // the k8s collectors: opentelemetry-collector chart, releases k8s-otel-*
     agent: { namespace: NS, labels: { "app.kubernetes.io/name": "opentelemetry-collector", "app.kubernetes.io/instance": "k8s-otel-daemonset", component: "agent-collector" } },

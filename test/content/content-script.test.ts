@@ -1,4 +1,4 @@
-// The content Job's script (components/hyperdx-content.mjs), run as the Job runs it: a child process
+// The content Job's script (components/content/hyperdx-content.mjs), run as the Job runs it: a child process
 // configured by env and two files, against a fake HyperDX whose v2 routes follow @hyperdx/api 2.30.1
 // (test/fakes/hyperdx-v2.ts). The document is the one the program renders for the default packs.
 import * as fs from "fs";

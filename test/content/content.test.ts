@@ -1,4 +1,4 @@
-// The content packs (components/content-packs/): every definition is a valid v2 request body at @hyperdx/api
+// The content packs (components/content/packs/): every definition is a valid v2 request body at @hyperdx/api
 // 2.30.1 (schemas written from the source, test/schemas/hyperdx-v2.ts), every metric is one the
 // collectors' receivers emit and have enabled (test/fixtures/collector-metrics.yaml, read from the
 // receivers' metadata), and a pack that contradicts itself is refused.

@@ -1,4 +1,4 @@
-// The retention Job's script (components/clickhouse-retention.mjs) as the Job runs it: a child process
+// The retention Job's script (components/retention/clickhouse-retention.mjs) as the Job runs it: a child process
 // configured by env, against a fake of ClickHouse's HTTP interface on 127.0.0.1 (test/fakes/clickhouse.ts).
 // Tables and TTL expressions as the collector's migrate step creates them (hyperdxio/hyperdx
 // @hyperdx/otel-collector@2.30.1, docker/otel-collector/schema/seed/*.sql, 720h → toIntervalDay(30)).

@@ -1,4 +1,4 @@
-// The content packs, and the document the provisioning Job applies (components/hyperdx-content.mjs):
+// The content packs, and the document the provisioning Job applies (components/content/hyperdx-content.mjs):
 // the chosen packs merged, every alert given its notification channel. Checked here, before any
 // resource exists: unique keys, tiles and alert targets that exist.
 import { kubernetesPack } from "./kubernetes";

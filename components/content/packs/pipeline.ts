@@ -1,6 +1,6 @@
 // The pipeline pack: the two Kubernetes collectors watched through their own metrics, which they push
 // to the gateway (internalTelemetryViaOTLP in values/k8s-common.yaml) tagged with k8s.cluster.name and
-// service.name = their release (components/collectors.ts). Names are the collector core's
+// service.name = their release (components/collectors/collectors.ts). Names are the collector core's
 // (exporterhelper, receiverhelper at v0.158.0; test/fixtures/collector-metrics.yaml). They are
 // cumulative sums: `increase` gives the items per bucket and survives restarts.
 import { COLLECTOR_RELEASES, sendingQueueSize } from "../../collectors/collectors";

@@ -3,7 +3,7 @@
 // routers/external-api/v2/utils/dashboards.ts) with names where the API takes ids: sources by name
 // (the Logs, Traces, Metrics, Sessions sources registration creates), dashboards and saved searches
 // by their key, tiles by name, channels by webhook name. The provisioning Job
-// (components/hyperdx-content.mjs) resolves the names to ids in the cluster.
+// (components/content/hyperdx-content.mjs) resolves the names to ids in the cluster.
 
 /** The sources HyperDX creates at registration (setupTeamDefaults, from the chart's DEFAULT_SOURCES). */
 export type SourceName = "Logs" | "Traces" | "Metrics" | "Sessions";
