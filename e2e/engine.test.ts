@@ -2,6 +2,7 @@
 // kube-apiserver (kwok nodes) run this program through the Automation API. In order; each step
 // relies on the state the previous ones left. Run by `npm run e2e` (e2e/run.sh), never by `npm test`.
 import * as fs from "fs";
+import * as yaml from "js-yaml";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { PreviewOptions, Stack } from "@pulumi/pulumi/automation";
@@ -17,6 +18,10 @@ import {
     CHARTS, copyProject, DEMO, STATE_DIR, kubectl, kubectlJson, kubectlType, ROOT, RUN_DIR, reportTimings, stack, timed,
 } from "./harness";
 import { OPERATOR_LOG, operatorUnavailable, RunningOperator, startOperator, tail } from "./operator";
+import {
+    builtCollectorVersion, CollectorRun, freePort, Gateway, Kubelet, LOOPBACK, readLog, startCollector, startGateway, startKubelet, telemetryUnavailable, within,
+} from "./telemetry";
+import { COLLECTOR_CHART } from "../components/collectors/collectors";
 
 const NAMESPACE = "otel-demo"; // Pulumi.yaml's default, which dev keeps
 const WEBHOOK_URL = "https://hooks.slack.com/services/T0E2E/B0E2E/e2e-webhook-credential";
@@ -83,6 +88,7 @@ afterAll(() => reportTimings());
 
 // --- what the real ClickHouse operator builds (issue 21) ------------------------------------------
 const OPERATOR_SKIPPED = operatorUnavailable(CHARTS.kind);
+const TELEMETRY_SKIPPED = telemetryUnavailable(CHARTS.kind);
 let operator: RunningOperator | undefined;
 afterAll(async () => operator?.stop());
 
@@ -205,6 +211,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         copyProject();
         process.stdout.write(`Charts: ${CHARTS.kind} (${CHARTS.dir}); demo manifest: ${DEMO.kind} (${DEMO.file})\n`);
         process.stdout.write(OPERATOR_SKIPPED ? `ClickHouse operator: skipped: ${OPERATOR_SKIPPED}\n` : "ClickHouse operator: the real one, built from source, runs from scenario 2b\n");
+        process.stdout.write(TELEMETRY_SKIPPED ? `Telemetry scenario (6b): skipped: ${TELEMETRY_SKIPPED}\n` : `Telemetry scenario (6b): collector ${builtCollectorVersion()} built from Go modules, the image runs contrib ${COLLECTOR_CHART.imageTag}\n`);
     });
 
     test("1. config as the CLI checks it", async () => {
@@ -404,6 +411,160 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             server.close();
         }
         expect(await drift(dev, "preview dev (alerting unchanged)")).toEqual([]);
+    });
+
+    // Issue 23: the collectors' configs as the cluster holds them, run by a real collector, into a
+    // stand-in of the gateway; what arrives is checked against what the packs query.
+    (TELEMETRY_SKIPPED ? test.skip : test)("6b. telemetry flows: the collectors' rendered configs, run for real, deliver what the packs query", async () => {
+        process.stdout.write(`Collector: built ${builtCollectorVersion()} from Go modules; the collectors' image is contrib ${COLLECTOR_CHART.imageTag} (version gap: the newest release whose components are all served)\n`);
+        const decode = (b64: string) => Buffer.from(b64, "base64").toString();
+        const secret = (name: string, key: string) => decode(kubectlJson<{ data?: Record<string, string> }>(["get", "secret", name, "--namespace", NAMESPACE]).data?.[key] ?? "");
+        const configMap = (name: string, key: string) => kubectlJson<{ data: Record<string, string> }>(["get", "configmap", name, "--namespace", NAMESPACE]).data[key];
+        // The key the bootstrap script wrote in scenario 5, read from the cluster.
+        const apiKey = secret(API_KEY_SECRET.name, API_KEY_SECRET.key);
+        expect(apiKey.length).toBeGreaterThan(8);
+        const dir = fs.mkdtempSync(path.join(RUN_DIR, "telemetry-"));
+        const kube = kubectlJson<{ clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }>(["config", "view", "--minify", "--raw", "--flatten"]).clusters[0].cluster;
+        const apiServer = new URL(kube.server);
+        expect(apiServer.hostname).toBe("127.0.0.1");
+        const ca = decode(kube["certificate-authority-data"]);
+        const pki = fs.readdirSync(path.join(RUN_DIR, "kwok", "clusters")).map((c) => path.join(RUN_DIR, "kwok", "clusters", c, "pki"))[0];
+
+        // A pod that exists, on a simulated node: HyperDX's. Its log lines and figures are what the test plays.
+        const target = listOf<PodObject & { metadata: { uid: string; namespace: string } }>(["get", "pods", "--namespace", NAMESPACE, "-l",
+            Object.entries(clickstackPods("my-clickstack").hyperdx).map(([k, v]) => `${k}=${v}`).join(",")])[0];
+        const node = target.spec.nodeName!;
+        const container = target.spec.containers[0].name;
+
+        const running: { stop(): Promise<void> }[] = [];
+        let gateway: Gateway | undefined;
+        let kubelet: Kubelet | undefined;
+        const collectors: CollectorRun[] = [];
+        try {
+            gateway = await timed("telemetry: start the gateway stand-in", () => startGateway(apiKey, path.join(dir, "gateway")));
+            running.push(gateway);
+            kubelet = await startKubelet(node, pki);
+            running.push(kubelet);
+
+            // Each collector: its ConfigMap, its pod's environment and its ServiceAccount, as the API server holds them.
+            const podLogs = path.join(dir, "pods");
+            fs.mkdirSync(podLogs);
+            const workloads = [
+                { release: "k8s-otel-daemonset", kind: "daemonset", name: "k8s-otel-daemonset-opentelemetry-collector-agent", podIp: LOOPBACK.daemonsetPod },
+                { release: "k8s-otel-deployment", kind: "deployment", name: "k8s-otel-deployment-opentelemetry-collector", podIp: LOOPBACK.deploymentPod },
+            ];
+            type Env = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } };
+            type Workload = { spec: { selector: { matchLabels: Labels }; template: { spec: { serviceAccountName: string; containers: { env: Env[] }[]; volumes: { name: string; configMap?: { name: string } }[] } } } };
+            const specs = workloads.map((w) => {
+                const workload = kubectlJson<Workload>(["get", w.kind, w.name, "--namespace", NAMESPACE]);
+                const pod = listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", Object.entries(workload.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",")])
+                    .find((p) => w.kind !== "daemonset" || p.spec.nodeName === node)!;
+                const field: Record<string, string> = {
+                    // The simulated addresses, answered on loopback (see e2e/telemetry.ts).
+                    "status.podIP": w.podIp, "status.hostIP": LOOPBACK.kubelet,
+                    "spec.nodeName": pod.spec.nodeName!, "metadata.name": pod.metadata.name, "metadata.namespace": NAMESPACE,
+                };
+                const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+                for (const e of workload.spec.template.spec.containers[0].env) {
+                    const from = e.valueFrom;
+                    env[e.name] = e.value ?? (from?.fieldRef ? field[from.fieldRef.fieldPath]
+                        : from?.secretKeyRef ? secret(from.secretKeyRef.name, from.secretKeyRef.key)
+                            : from?.configMapKeyRef ? configMap(from.configMapKeyRef.name, from.configMapKeyRef.key) : "");
+                }
+                // The one value pointed elsewhere: the gateway's Service becomes its stand-in.
+                expect(env.YOUR_OTEL_COLLECTOR_ENDPOINT).toBe(`http://my-clickstack-otel-collector.${NAMESPACE}:4318`);
+                env.YOUR_OTEL_COLLECTOR_ENDPOINT = gateway!.endpoint;
+                // In-cluster client config, as the kubelet sets it in a pod.
+                Object.assign(env, { KUBERNETES_SERVICE_HOST: apiServer.hostname, KUBERNETES_SERVICE_PORT: apiServer.port });
+                const configMapName = workload.spec.template.spec.volumes.find((v) => v.name === "opentelemetry-collector-configmap")!.configMap!.name;
+                const token = kubectl(["create", "token", workload.spec.template.spec.serviceAccountName, "--namespace", NAMESPACE, "--duration", "1h"]);
+                expect(token.stderr).toBe("");
+                return {
+                    release: w.release,
+                    spec: { name: w.release, config: configMap(configMapName, "relay"), env, token: token.stdout.trim(), ca, podLogs, health: `${w.podIp}:13133` },
+                };
+            });
+            for (const { spec } of specs) {
+                const run = await timed(`telemetry: start ${spec.name}`, () => startCollector(spec));
+                collectors.push(run);
+                running.push(run);
+            }
+
+            // CRI log lines of the HyperDX pod, in the kubelet's layout, and a Warning event about it.
+            const marker = `e2e-log-line-${Date.now()}`;
+            const logFile = path.join(podLogs, `${NAMESPACE}_${target.metadata.name}_${target.metadata.uid}`, container, "0.log");
+            fs.mkdirSync(path.dirname(logFile), { recursive: true });
+            const reason = "E2ETelemetryWarning";
+            expect(kubectl(["create", "-f", "-"], JSON.stringify({
+                apiVersion: "events.k8s.io/v1", kind: "Event",
+                metadata: { generateName: "e2e-warning-", namespace: NAMESPACE },
+                eventTime: new Date().toISOString().replace(/Z$/, "000Z"), type: "Warning", reason, action: "Testing",
+                reportingController: "clickstack-k8s/e2e", reportingInstance: "e2e",
+                note: "a Warning the telemetry scenario creates", regarding: { apiVersion: "v1", kind: "Pod", namespace: NAMESPACE, name: target.metadata.name, uid: target.metadata.uid },
+            })).stderr).toBe("");
+
+            // What the packs query: every metric name in the content document the cluster holds.
+            const document = JSON.parse(configMap("my-clickstack-hyperdx-content", "content.json")) as { dashboards: { tiles: { config: { select?: { metricName?: string }[] } }[] }[] };
+            const wanted = [...new Set(document.dashboards.flatMap((d) => d.tiles.flatMap((t) => (t.config.select ?? []).map((s) => s.metricName)))
+                .filter((n): n is string => n !== undefined))].sort();
+            expect(wanted.length).toBeGreaterThan(10);
+
+            const missing = () => {
+                const metrics = gateway!.metrics();
+                const seen = new Set(metrics.map((m) => m.name));
+                return wanted.filter((n) => !seen.has(n));
+            };
+            const podLines = () => gateway!.logs().filter((l) => String(l.body).includes(marker));
+            const warnings = () => gateway!.logs().filter((l) => l.attributes["k8s.resource.name"] === "events"
+                && (l.body as { object?: { type?: string; reason?: string } })?.object?.type === "Warning"
+                && (l.body as { object?: { reason?: string } }).object?.reason === reason);
+            let line = 0;
+            await timed("telemetry: every pack metric, the events and the pod's logs arrive", () => within(150, () => {
+                fs.appendFileSync(logFile, `${new Date().toISOString()} stdout F ${marker} ${line++}\n`);
+                return missing().length === 0 && podLines().length > 0 && warnings().length > 0 ? true : undefined;
+            }, () => `missing metrics: ${missing().join(", ") || "none"}; pod log lines: ${podLines().length}; Warning events: ${warnings().length}; names seen: ${[...new Set(gateway!.metrics().map((m) => m.name))].sort().join(", ")}`));
+
+            const metrics = gateway.metrics();
+            // Every record carries the stack's cluster name.
+            expect([...new Set([...metrics, ...gateway.logs()].map((r) => r.resource["k8s.cluster.name"]))]).toEqual(["dev"]);
+            // The pod's lines, with what k8sattributes adds from the API server: namespace, pod, container and the pod's labels.
+            const sample = podLines()[0].resource;
+            expect(sample).toMatchObject({ "k8s.namespace.name": NAMESPACE, "k8s.pod.name": target.metadata.name, "k8s.container.name": container, "k8s.pod.uid": target.metadata.uid });
+            for (const [k, v] of Object.entries(target.metadata.labels ?? {})) expect([k, sample[k]]).toEqual([k, v]);
+            // The event as the warning-events filter reads it (WARNING_EVENTS: k8s.resource.name, and object.type in the body).
+            expect(warnings()[0].resource["k8s.cluster.name"]).toBe("dev");
+            // Each collector's own metrics, under its release as service.name.
+            for (const { release } of specs) {
+                expect([release, metrics.some((m) => m.name.startsWith("otelcol_") && m.resource["service.name"] === release)]).toEqual([release, true]);
+            }
+            // Their RBAC is enough for every receiver: no refusal from the API server or the kubelet.
+            for (const c of collectors) expect([c.name, readLog(c.process).match(/.*(forbidden|403).*/i)?.[0]]).toEqual([c.name, undefined]);
+            expect(kubelet.requests.filter((r) => r.status !== 200)).toEqual([]);
+            expect(kubelet.requests.map((r) => r.path)).toEqual(expect.arrayContaining(["/stats/summary", "/pods"]));
+
+            // A collector with a wrong key: the gateway refuses it, and its failed-export metric rises. Its
+            // own metrics travel with the same key and are refused too, so the test reads them from a
+            // Prometheus reader it adds on loopback (the pack's "export failing" alert cannot see this case).
+            const deployment = specs.find((x) => x.release === "k8s-otel-deployment")!.spec;
+            const promPort = await freePort("127.0.0.5");
+            const wrongConfig = yaml.load(deployment.config) as { service: { telemetry: { metrics: { readers: unknown[] } } } };
+            wrongConfig.service.telemetry.metrics.readers.push({ pull: { exporter: { prometheus: { host: "127.0.0.5", port: promPort } } } });
+            const wrong = await startCollector({
+                ...deployment, name: "k8s-otel-deployment-wrong-key", config: yaml.dump(wrongConfig), health: "127.0.0.5:13133",
+                env: { ...deployment.env, HYPERDX_API_KEY: "not-the-ingestion-key", MY_POD_IP: "127.0.0.5", K8S_CLUSTER_NAME: "e2e-wrong-key" },
+            });
+            running.push(wrong);
+            const failed = await timed("telemetry: a wrong key is refused and counted", () => within(90, async () => {
+                const text = await fetch(`http://127.0.0.5:${promPort}/metrics`).then((r) => r.text(), () => "");
+                const value = Number(/^otelcol_exporter_send_failed_metric_points(?:_total)?\{[^}]*\} ([0-9.e+]+)$/m.exec(text)?.[1] ?? 0);
+                return value > 0 ? value : undefined;
+            }, () => `no otelcol_exporter_send_failed_metric_points above 0; collector log:\n${readLog(wrong.process).slice(-2000)}`));
+            expect(failed).toBeGreaterThan(0);
+            expect(readLog(wrong.process)).toMatch(/401|Unauthorized/);
+            expect(gateway.metrics().concat().filter((m) => m.resource["k8s.cluster.name"] === "e2e-wrong-key")).toEqual([]);
+        } finally {
+            for (const r of running.reverse()) await r.stop();
+        }
     });
 
     test("7. the policy pack by the real CLI", async () => {

@@ -1,0 +1,289 @@
+// The data path for real (issue 23): the two Kubernetes collectors run as local processes of the
+// OpenTelemetry Collector the toolchain builds (e2e/otelcol-builder.yaml), each with its config and
+// pod environment exactly as the API server holds them, sending to a stand-in of the ClickStack
+// gateway (the same collector: an OTLP/HTTP receiver on 127.0.0.1 that takes only the bare ingestion
+// key, as HyperDX's OpAMP config sets `bearertokenauth/hyperdx` with `scheme: ""`, and file exporters
+// the test reads). Every address a collector dials is on loopback:
+// - the API server (kwok, 127.0.0.1) through the in-cluster config: KUBERNETES_SERVICE_HOST/PORT and
+//   a TokenRequest token of the collector's own ServiceAccount with the cluster's CA, mounted where
+//   in-cluster clients read them;
+// - the gateway stand-in: the one value changed, YOUR_OTEL_COLLECTOR_ENDPOINT (otel-config-vars);
+// - kubeletstats' `${env:K8S_NODE_IP}:10250`: status.hostIP resolves to 127.0.0.2, where a kubelet
+//   stand-in serves /stats/summary and /pods over TLS and authorizes the token as the kubelet does
+//   (TokenReview, then SubjectAccessReview on nodes/stats or nodes/proxy);
+// - health_check's `${env:MY_POD_IP}:13133`: status.podIP resolves to 127.0.0.3 / 127.0.0.4.
+// Each collector runs in a private mount namespace whose root is an overlay of the machine's on a
+// tmpfs, so nothing it (or its setup) writes reaches the host's paths; the overlay gives it
+// /var/run/secrets/kubernetes.io/serviceaccount, /var/log/pods (CRI log lines the test writes, from
+// the run folder), /hostfs (the machine's /proc under it, for hostmetrics) and a resolv.conf naming
+// only 127.0.0.1.
+import { ChildProcess, spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as https from "https";
+import * as net from "net";
+import * as path from "path";
+import { kubectl, kubectlJson, RUN_DIR, TOOLCHAIN } from "./harness";
+
+export const OTELCOL_BINARY = path.join(TOOLCHAIN, "bin", "otelcol-e2e");
+/** Where simulated addresses are answered: the kubelet of every node, and each collector's pod. */
+export const LOOPBACK = { kubelet: "127.0.0.2", daemonsetPod: "127.0.0.3", deploymentPod: "127.0.0.4" } as const;
+
+/** The collector version the toolchain built, from e2e/versions.env. */
+export function builtCollectorVersion(): string {
+    const env = fs.readFileSync(path.join(__dirname, "versions.env"), "utf8");
+    return /^OTELCOL_VERSION=v?(\S+)$/m.exec(env)?.[1] ?? "unknown";
+}
+
+export function telemetryUnavailable(chartsKind: string): string | undefined {
+    if (!fs.existsSync(OTELCOL_BINARY)) return `no ${OTELCOL_BINARY} (e2e/toolchain.sh builds it)`;
+    if (chartsKind !== "real") return "the stand-in charts render no collector config (use the real charts: ../shared/charts or E2E_CHARTS_DIR)";
+    if (spawnSync("unshare", ["--mount", "--", "true"]).status !== 0) return "unshare --mount is not allowed here (a private mount namespace needs root)";
+    return undefined;
+}
+
+export const freePort = (host = "127.0.0.1") => new Promise<number>((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+        const port = (server.address() as net.AddressInfo).port;
+        server.close(() => resolve(port));
+    });
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every second until it returns a value, or fails after `seconds` with `why()`. */
+export async function within<T>(seconds: number, check: () => T | undefined | Promise<T | undefined>, why: () => string): Promise<T> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        const value = await check();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`not within ${seconds} s: ${why()}`);
+        await sleep(1000);
+    }
+}
+
+interface Process { child: ChildProcess; log: string; exited?: string }
+
+function startProcess(command: string, args: string[], env: Record<string, string>, log: string): Process {
+    const out = fs.openSync(log, "a");
+    const child = spawn(command, args, { env, stdio: ["ignore", out, out] });
+    const p: Process = { child, log };
+    child.once("exit", (code, signal) => { p.exited = `exited (${code ?? signal})`; });
+    return p;
+}
+
+async function stopProcess(p: Process): Promise<void> {
+    if (p.exited) return;
+    const gone = new Promise<void>((resolve) => p.child.once("exit", () => resolve()));
+    p.child.kill("SIGTERM");
+    const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
+    await gone;
+    clearTimeout(timer);
+}
+
+export const readLog = (p: { log: string }) => (fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8") : "");
+
+async function healthy(p: Process, url: string, what: string): Promise<void> {
+    await within(60, async () => {
+        if (p.exited) throw new Error(`${what} ${p.exited}:\n${readLog(p).slice(-3000)}`);
+        return (await fetch(url).then((r) => r.status === 200, () => false)) ? true : undefined;
+    }, () => `${what} never reported healthy at ${url}:\n${readLog(p).slice(-3000)}`);
+}
+
+// --- OTLP JSON, as the file exporter writes it (one export request per line) -------------------
+type AnyValue = { stringValue?: string; intValue?: string; doubleValue?: number; boolValue?: boolean; kvlistValue?: { values: KeyValue[] }; arrayValue?: { values: AnyValue[] } };
+type KeyValue = { key: string; value: AnyValue };
+export interface Resource { attributes?: KeyValue[] }
+export interface MetricRecord { resource: Record<string, unknown>; name: string; points: { attributes: Record<string, unknown>; value: number }[] }
+export interface LogRecord { resource: Record<string, unknown>; attributes: Record<string, unknown>; body: unknown }
+
+export function plain(v: AnyValue | undefined): unknown {
+    if (v === undefined) return undefined;
+    if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, plain(kv.value)]));
+    if (v.arrayValue) return (v.arrayValue.values ?? []).map(plain);
+    if (v.intValue !== undefined) return Number(v.intValue);
+    return v.stringValue ?? v.doubleValue ?? v.boolValue;
+}
+const attrs = (list: KeyValue[] | undefined) => Object.fromEntries((list ?? []).map((kv) => [kv.key, plain(kv.value)]));
+const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l)) : []);
+
+// --- the gateway stand-in ---------------------------------------------------------------------
+export interface Gateway {
+    readonly endpoint: string;
+    metrics(): MetricRecord[];
+    logs(): LogRecord[];
+    readonly process: Process;
+    stop(): Promise<void>;
+}
+
+/** The ClickStack gateway's ingestion side: OTLP/HTTP on 127.0.0.1 behind the bare key, into files. */
+export async function startGateway(apiKey: string, dir: string): Promise<Gateway> {
+    fs.mkdirSync(dir, { recursive: true });
+    const [port, health] = [await freePort(), await freePort()];
+    const file = (signal: string) => path.join(dir, `${signal}.jsonl`);
+    const config = {
+        extensions: {
+            // HyperDX's OpAMP config (packages/api/src/opamp/controllers/opampController.ts): the team's
+            // keys, no scheme, so the authorization header is the bare key.
+            "bearertokenauth/hyperdx": { scheme: "", tokens: [apiKey] },
+            health_check: { endpoint: `127.0.0.1:${health}` },
+        },
+        receivers: { "otlp/hyperdx": { protocols: { http: { endpoint: `127.0.0.1:${port}`, auth: { authenticator: "bearertokenauth/hyperdx" } } } } },
+        exporters: Object.fromEntries(["metrics", "logs", "traces"].map((s) => [`file/${s}`, { path: file(s) }])),
+        service: {
+            extensions: ["bearertokenauth/hyperdx", "health_check"],
+            pipelines: Object.fromEntries(["metrics", "logs", "traces"].map((s) => [s, { receivers: ["otlp/hyperdx"], exporters: [`file/${s}`] }])),
+            telemetry: { metrics: { level: "none" } },
+        },
+    };
+    const configFile = path.join(dir, "gateway.yaml");
+    fs.writeFileSync(configFile, JSON.stringify(config, null, 2)); // JSON is YAML
+    const p = startProcess(OTELCOL_BINARY, ["--config", `file:${configFile}`], { PATH: process.env.PATH ?? "/usr/bin:/bin" }, path.join(dir, "gateway.log"));
+    await healthy(p, `http://127.0.0.1:${health}/`, "the gateway stand-in");
+    return {
+        endpoint: `http://127.0.0.1:${port}`,
+        process: p,
+        metrics: () => lines(file("metrics")).flatMap((req: { resourceMetrics?: { resource?: Resource; scopeMetrics?: { metrics?: Record<string, unknown>[] }[] }[] }) =>
+            (req.resourceMetrics ?? []).flatMap((rm) => (rm.scopeMetrics ?? []).flatMap((sm) => (sm.metrics ?? []).map((m) => {
+                const data = (m.gauge ?? m.sum ?? m.histogram ?? m.summary ?? {}) as { dataPoints?: { attributes?: KeyValue[]; asDouble?: number; asInt?: string; count?: string }[] };
+                return {
+                    resource: attrs(rm.resource?.attributes),
+                    name: m.name as string,
+                    points: (data.dataPoints ?? []).map((d) => ({ attributes: attrs(d.attributes), value: Number(d.asDouble ?? d.asInt ?? d.count ?? Number.NaN) })),
+                };
+            })))),
+        logs: () => lines(file("logs")).flatMap((req: { resourceLogs?: { resource?: Resource; scopeLogs?: { logRecords?: { attributes?: KeyValue[]; body?: AnyValue }[] }[] }[] }) =>
+            (req.resourceLogs ?? []).flatMap((rl) => (rl.scopeLogs ?? []).flatMap((sl) => (sl.logRecords ?? []).map((r) => ({
+                resource: attrs(rl.resource?.attributes), attributes: attrs(r.attributes), body: plain(r.body),
+            }))))),
+        stop: () => stopProcess(p),
+    };
+}
+
+// --- the kubelet stand-in ---------------------------------------------------------------------
+interface PodObject {
+    metadata: { name: string; namespace: string; uid: string; creationTimestamp: string; labels?: Record<string, string> };
+    spec: { nodeName?: string; containers: { name: string; resources?: { limits?: Record<string, string>; requests?: Record<string, string> } }[] };
+    status?: { startTime?: string };
+}
+export interface Kubelet { readonly requests: { path: string; status: number }[]; stop(): Promise<void> }
+
+/** What the kubelet's authorizer asks for a path (pkg/kubelet/server/auth.go): stats, or proxy for the rest. */
+const kubeletSubresource = (p: string) => (p.startsWith("/stats") ? "stats" : p.startsWith("/metrics") ? "metrics" : p.startsWith("/spec") ? "spec" : "proxy");
+
+/**
+ * A kubelet for `node` on LOOPBACK.kubelet:10250 (TLS with the cluster's own admin certificate: the
+ * receiver skips verification as rendered). It authenticates and authorizes the bearer token as the
+ * kubelet does, through the API server, and serves the node's pods as the API server holds them,
+ * with figures for each.
+ */
+export async function startKubelet(node: string, pki: string): Promise<Kubelet> {
+    const requests: { path: string; status: number }[] = [];
+    const reviews = new Map<string, boolean>();
+    const allowed = (token: string, subresource: string): boolean => {
+        const key = `${subresource} ${token}`;
+        if (!reviews.has(key)) {
+            const review = kubectl(["create", "-o", "json", "-f", "-"], JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token } }));
+            const status = JSON.parse(review.stdout || "{}").status as { authenticated?: boolean; user?: { username: string; groups?: string[]; uid?: string } } | undefined;
+            let ok = false;
+            if (status?.authenticated && status.user) {
+                const sar = kubectl(["create", "-o", "json", "-f", "-"], JSON.stringify({
+                    apiVersion: "authorization.k8s.io/v1", kind: "SubjectAccessReview",
+                    spec: { user: status.user.username, groups: status.user.groups, uid: status.user.uid, resourceAttributes: { verb: "get", resource: "nodes", subresource, name: node } },
+                }));
+                ok = JSON.parse(sar.stdout || "{}").status?.allowed === true;
+            }
+            reviews.set(key, ok);
+        }
+        return reviews.get(key)!;
+    };
+    const pods = () => kubectlJson<{ items: PodObject[] }>(["get", "pods", "--all-namespaces", "--field-selector", `spec.nodeName=${node}`]).items;
+    const server = https.createServer({ cert: fs.readFileSync(path.join(pki, "admin.crt")), key: fs.readFileSync(path.join(pki, "admin.key")) }, (req, res) => {
+        const url = new URL(req.url ?? "/", "https://kubelet");
+        const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+        const answer = (status: number, body: unknown) => {
+            requests.push({ path: url.pathname, status });
+            res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain" : "application/json" });
+            res.end(typeof body === "string" ? body : JSON.stringify(body));
+        };
+        if (!token) return answer(401, "Unauthorized");
+        if (!allowed(token, kubeletSubresource(url.pathname))) {
+            return answer(403, `Forbidden (user=system:serviceaccount:…, verb=get, resource=nodes, subresource=${kubeletSubresource(url.pathname)})`);
+        }
+        if (url.pathname === "/pods") return answer(200, { kind: "PodList", apiVersion: "v1", metadata: {}, items: pods() });
+        if (url.pathname === "/stats/summary") return answer(200, summary(node, pods()));
+        return answer(404, "404 page not found");
+    });
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(10250, LOOPBACK.kubelet, resolve));
+    return { requests, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A stats/v1alpha1 Summary (k8s.io/kubelet/pkg/apis/stats/v1alpha1) with made-up but plausible figures. */
+function summary(node: string, pods: PodObject[]) {
+    const now = new Date().toISOString();
+    const cpu = (nanoCores: number) => ({ time: now, usageNanoCores: nanoCores, usageCoreNanoSeconds: nanoCores * 3600 });
+    const memory = (bytes: number) => ({ time: now, availableBytes: 4 * bytes, usageBytes: bytes, workingSetBytes: bytes, rssBytes: bytes / 2, pageFaults: 100, majorPageFaults: 1 });
+    return {
+        node: { nodeName: node, startTime: now, cpu: cpu(1_500_000_000), memory: memory(6 * 2 ** 30) },
+        pods: pods.map((p) => ({
+            podRef: { name: p.metadata.name, namespace: p.metadata.namespace, uid: p.metadata.uid },
+            startTime: p.status?.startTime ?? p.metadata.creationTimestamp,
+            containers: p.spec.containers.map((c) => ({ name: c.name, startTime: p.metadata.creationTimestamp, cpu: cpu(50_000_000), memory: memory(64 * 2 ** 20) })),
+            cpu: cpu(50_000_000 * p.spec.containers.length),
+            memory: memory(64 * 2 ** 20 * p.spec.containers.length),
+        })),
+    };
+}
+
+// --- a Kubernetes collector as its pod would run ----------------------------------------------
+export interface CollectorRun { readonly name: string; readonly process: Process; stop(): Promise<void> }
+
+export interface CollectorSpec {
+    /** Release name, e.g. k8s-otel-daemonset. */
+    readonly name: string;
+    /** The config file's text, as the ConfigMap holds it. */
+    readonly config: string;
+    /** The container's environment, resolved. */
+    readonly env: Record<string, string>;
+    /** ServiceAccount token and the cluster CA. */
+    readonly token: string;
+    readonly ca: string;
+    /** The folder mounted at /var/log/pods. */
+    readonly podLogs: string;
+    /** The health_check address to wait on. */
+    readonly health: string;
+}
+
+/** Starts one collector in its private mount namespace and waits until its health check answers. */
+export async function startCollector(spec: CollectorSpec): Promise<CollectorRun> {
+    const dir = path.join(RUN_DIR, `collector-${spec.name}`);
+    fs.mkdirSync(path.join(dir, "sa"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "ns"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "sa", "token"), spec.token);
+    fs.writeFileSync(path.join(dir, "sa", "ca.crt"), spec.ca);
+    fs.writeFileSync(path.join(dir, "sa", "namespace"), spec.env.OTEL_K8S_NAMESPACE ?? "");
+    fs.writeFileSync(path.join(dir, "relay.yaml"), spec.config);
+    fs.writeFileSync(path.join(dir, "resolv.conf"), "nameserver 127.0.0.1\n");
+    // The overlay root: the machine's / read through, every write into the tmpfs at ns/.
+    const setup = [
+        "set -e",
+        'R="$1"; D="$2"; BIN="$3"',
+        'mount -t tmpfs tmpfs "$R"',
+        'mkdir -p "$R/upper" "$R/work" "$R/root"',
+        'mount -t overlay overlay -o "lowerdir=/,upperdir=$R/upper,workdir=$R/work" "$R/root"',
+        'for m in proc dev sys; do mount --rbind "/$m" "$R/root/$m"; done',
+        'mkdir -p "$R/root/run/secrets/kubernetes.io/serviceaccount" "$R/root/var/log/pods" "$R/root/hostfs/proc" "$R/root/conf"',
+        'mount --bind "$D/sa" "$R/root/run/secrets/kubernetes.io/serviceaccount"',
+        'mount --bind "$D/pods" "$R/root/var/log/pods"',
+        'mount --rbind /proc "$R/root/hostfs/proc"',
+        'mount --bind "$D/resolv.conf" "$R/root/etc/resolv.conf"',
+        'cp "$D/relay.yaml" "$R/root/conf/relay.yaml"',
+        'exec chroot "$R/root" "$BIN" --config=/conf/relay.yaml',
+    ].join("\n");
+    fs.rmSync(path.join(dir, "pods"), { force: true, recursive: true });
+    fs.symlinkSync(spec.podLogs, path.join(dir, "pods"));
+    const p = startProcess("unshare", ["--mount", "--", "sh", "-c", setup, "sh", path.join(dir, "ns"), dir, OTELCOL_BINARY], spec.env, path.join(dir, "collector.log"));
+    await healthy(p, `http://${spec.health}/`, `collector ${spec.name}`);
+    return { name: spec.name, process: p, stop: () => stopProcess(p) };
+}
