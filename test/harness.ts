@@ -50,6 +50,8 @@ export interface Recorded {
     readonly ignoreChanges: string[];
     readonly customTimeouts?: { create: string; update: string; delete: string };
     readonly parent?: string;
+    /** How many `transforms` callbacks the registration carries. */
+    readonly transforms: number;
 }
 
 export interface ProgramRun {
@@ -157,6 +159,7 @@ async function evaluate(
             ignoreChanges: req.getIgnorechangesList(),
             customTimeouts: req.getCustomtimeouts()?.toObject(),
             parent: req.getParent() ? nameOfUrn(req.getParent()) : undefined,
+            transforms: req.getTransformsList().length,
         });
         return register(req, cb);
     };
@@ -198,6 +201,7 @@ interface RegisterRequest {
     getRetainondelete(): boolean | undefined; getDependenciesList(): string[]; getParent(): string;
     getIgnorechangesList(): string[]; getCustomtimeouts(): { toObject(): { create: string; update: string; delete: string } } | undefined;
     getProvider(): string; getProvidersMap(): { entries(): Iterable<[string, string]> };
+    getTransformsList(): unknown[];
 }
 
 /** Resolves an Output's value (undefined while unknown). */

@@ -380,6 +380,29 @@ export function buildHyperdxSources(kind: ClickHouseTarget["kind"], file: string
 
 const connectionName = (kind: ClickHouseTarget["kind"]) => (kind === "managed" ? "ClickHouse Cloud" : "Local ClickHouse");
 
+/** The custom resources the ClickHouse operator builds its StatefulSets from. */
+const OPERATOR_CUSTOM_RESOURCES = new Set(["kubernetes:clickhouse.com/v1alpha1:ClickHouseCluster", "kubernetes:clickhouse.com/v1alpha1:KeeperCluster"]);
+
+/**
+ * Deletes the ClickHouseCluster and KeeperCluster in the background. The Kubernetes provider deletes
+ * in the foreground by default (pulumi-kubernetes pkg/metadata/overrides.go DeletionPropagation): the
+ * custom resource then waits for its StatefulSets, Services and PodDisruptionBudgets to go, while the
+ * operator, which does not look at a deletion in progress, builds them again; `pulumi destroy` waited
+ * until its delete timeout (found by running the real operator in the e2e). In the background the
+ * custom resource goes at once, the operator stops, and the garbage collector removes what it owned.
+ */
+export const deleteOperatorResourcesInBackground: pulumi.ResourceTransform = (args) => {
+    if (!OPERATOR_CUSTOM_RESOURCES.has(args.type)) return undefined;
+    const props = args.props as { metadata?: { annotations?: Record<string, string> } };
+    return {
+        props: {
+            ...args.props,
+            metadata: { ...props.metadata, annotations: { ...props.metadata?.annotations, "pulumi.com/deletionPropagationPolicy": "background" } },
+        },
+        opts: args.opts,
+    };
+};
+
 export class ClickStack extends pulumi.ComponentResource {
     /** The operators release (CRDs and the MongoDB and ClickHouse operators). */
     public readonly operators: kubernetes.helm.v4.Chart;
@@ -481,7 +504,7 @@ export class ClickStack extends pulumi.ComponentResource {
                 tablesTtlHours: args.tablesTtlHours,
                 clickhouseSizing: args.clickhouseSizing,
             }))),
-        }, { parent: this, dependsOn: [this.operators, connections], ...keep });
+        }, { parent: this, dependsOn: [this.operators, connections], transforms: [deleteOperatorResourcesInBackground], ...keep });
 
         this.collectorServiceName = names.collectorService;
         this.collectorHost = names.collectorHost;

@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { selfHostedResourceProblems, selfHostedResources } from "../../components/clickstack/clickstack";
+import { deleteOperatorResourcesInBackground, selfHostedResourceProblems, selfHostedResources } from "../../components/clickstack/clickstack";
 import {
     ContainerResources, OPERATOR_RESOURCE_DEFAULTS, operatorResourceProblems, parseQuantity, refusals, withOperatorDefaults,
 } from "../../components/clickstack/operator-resources";
@@ -138,5 +138,31 @@ describe("every sizing the program produces is a valid pod after the chart's and
         expect(selfHostedResourceProblems()).toEqual([]);
         expect(selfHostedResources().clickhouse).toEqual({ requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "2", memory: "8Gi" } });
         expect(() => parseStackConfig({ capacity: { ingestMBps: "400", queryCores: "32" } })).not.toThrow(StackConfigError);
+    });
+});
+
+describe("deleting what the operator builds from", () => {
+    const transform = (type: string) => deleteOperatorResourcesInBackground({
+        custom: true, type, name: "x", opts: {},
+        props: { apiVersion: "clickhouse.com/v1alpha1", kind: type.split(":").pop(), metadata: { name: "x", labels: { a: "b" }, annotations: { keep: "me" } }, spec: { replicas: 1 } },
+    }) as { props: { metadata: Record<string, unknown>; spec: unknown } } | undefined;
+
+    it("ClickHouseCluster and KeeperCluster are deleted in the background (the operator rebuilds what a foreground deletion waits for)", () => {
+        for (const type of ["kubernetes:clickhouse.com/v1alpha1:ClickHouseCluster", "kubernetes:clickhouse.com/v1alpha1:KeeperCluster"]) {
+            expect(transform(type)!.props).toEqual({
+                apiVersion: "clickhouse.com/v1alpha1", kind: type.split(":").pop(), spec: { replicas: 1 },
+                metadata: { name: "x", labels: { a: "b" }, annotations: { keep: "me", "pulumi.com/deletionPropagationPolicy": "background" } },
+            });
+        }
+    });
+
+    it("everything else keeps the provider's foreground deletion", () => {
+        for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:mongodbcommunity.mongodb.com/v1:MongoDBCommunity", "kubernetes:core/v1:Secret"]) expect(transform(type)).toBeUndefined();
+    });
+
+    it("the clickstack chart carries the transform (its children are the custom resources)", async () => {
+        const run = await runProgram("dev");
+        expect(run.find(CHART, "clickstack").transforms).toBe(1);
+        expect(run.find(CHART, "clickstack-operators").transforms).toBe(0);
     });
 });
