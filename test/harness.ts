@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import * as pulumi from "@pulumi/pulumi";
+import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { parseStackConfig, PROJECT, SECRET_KEYS, StackConfigError } from "../config";
 import program from "../index";
 
@@ -209,8 +210,16 @@ export function promiseOf<T>(output: { apply<U>(f: (t: T) => U): unknown }): Pro
     return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
 }
 
-/** Waits until no new registration has arrived for a few event-loop turns. */
+/**
+ * Waits until every RPC the program started has finished (the SDK's own count: each registration holds
+ * an rpcKeepAlive until it is answered), then until no new registration arrives for a few turns. A
+ * resource with `transforms` registers only after the SDK has started its callback server, later than
+ * a few turns: without the first wait a run could end before it, and its registrations fall into the
+ * next run's mocks ("unknown resource").
+ */
 async function settle(recorded: readonly Recorded[]): Promise<void> {
+    // Not in the SDK's typings: runtime/settings.js exports it for its own shutdown (disconnect()).
+    await (runtimeSettings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     let seen = -1;
     let quietTurns = 0;
     while (quietTurns < 2) {
