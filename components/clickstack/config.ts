@@ -37,7 +37,7 @@ const ingressSchema = (what: string, example: string) => z.strictObject({
     clusterIssuer: z.string().regex(DNS_SUBDOMAIN, "must be a cert-manager ClusterIssuer name").optional(),
 }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: host, className, tlsSecretName, clusterIssuer` : "must be an object with host, className, tlsSecretName, clusterIssuer" });
 
-export const CLICKSTACK_DEFAULTS = {
+const CLICKSTACK_DEFAULTS = {
     storageClass: "",
     clickhouseDataSize: "100Gi",
     clickhouseUrl: "",

@@ -22,7 +22,7 @@ export const OPERATOR_RESOURCE_DEFAULTS: Readonly<Record<"clickhouse" | "keeper"
 };
 
 /** What the program must state for each container so that no default decides it. */
-export const STATED_RESOURCES = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] as const;
+const STATED_RESOURCES = ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"] as const;
 
 /** The operator's defaulting: each key missing from `requests` or `limits` takes the default's. */
 export function withOperatorDefaults(given: ContainerResources, defaults: Required<ContainerResources>): Required<ContainerResources> {
@@ -62,7 +62,7 @@ export function refusals(effective: Required<ContainerResources>): string[] {
 }
 
 /** The figures of STATED_RESOURCES that `given` leaves to a default. */
-export function unstated(given: ContainerResources): string[] {
+function unstated(given: ContainerResources): string[] {
     return STATED_RESOURCES.filter((key) => {
         const [kind, name] = key.split(".") as ["requests" | "limits", string];
         return given[kind]?.[name] === undefined;

@@ -50,7 +50,7 @@ function atLeastMinimumCollector(tag: string): boolean {
     return a !== x ? a > x : b !== y ? b > y : c >= z2;
 }
 
-export const COLLECTORS_DEFAULTS = {
+const COLLECTORS_DEFAULTS = {
     gatewayEndpoint: "",
     ingestionApiKey: "",
     collectors: {},

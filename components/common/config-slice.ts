@@ -50,7 +50,7 @@ export interface ConfigSlice<S extends z.ZodRawShape, Out> {
 export const slice = <S extends z.ZodRawShape, Out>(s: ConfigSlice<S, Out>): ConfigSlice<S, Out> => s;
 
 // DNS-1123 label (RFC 1123): what Kubernetes accepts for namespace and object names.
-export const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 // DNS-1123 subdomain: host names and storage class names.
 export const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -65,7 +65,3 @@ export const booleanish = z.union([z.boolean(), z.enum(["true", "false"]).transf
 
 export const positiveNumber = (what: string) =>
     z.union([z.number(), z.string().regex(/^[0-9]+(\.[0-9]+)?$/).transform(Number)], { error: `must be a number (${what})` });
-
-/** The message of a structured key that is not an object, or has keys it does not know. */
-export const objectError = (allowed: readonly string[], otherwise: string) =>
-    (iss: { code?: string; keys?: string[] }) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys!.join(", ")}; allowed: ${allowed.join(", ")}` : otherwise;

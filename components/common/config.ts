@@ -32,7 +32,7 @@ const chartSourceSchema = z.string().superRefine((value, ctx) => {
     if (typeof source === "string") ctx.addIssue({ code: "custom", message: source });
 });
 
-export const SOURCES_DEFAULTS = {
+const SOURCES_DEFAULTS = {
     chartVersions: {},
     chartSource: "",
     chartSourceOverrides: {},
