@@ -17,7 +17,8 @@ import { COLLECTOR_CHART } from "./components/collectors/collectors";
 import { CollectorsConfig, collectorsConfig, isClusterLocalHttp } from "./components/collectors/config";
 import { ContentConfig, contentConfig } from "./components/content/config";
 import { DemoConfig, demoConfig } from "./components/demo/config";
-import { DEFAULT_RETENTION_HOURS, longest, planCapacity, quantityGi } from "./components/retention/capacity";
+import { quantityGi } from "./components/common/quantity";
+import { DEFAULT_RETENTION_HOURS, longest, planCapacity } from "./components/retention/capacity";
 import { RetentionConfig, retentionConfig } from "./components/retention/config";
 
 export { gatewayEndpointProblem } from "./components/collectors/config";

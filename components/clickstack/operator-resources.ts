@@ -8,6 +8,7 @@
 // `limits` are completed key by key with the constants of api/v1alpha1/defaults.go. The API server then
 // refuses a container whose request is above its limit ("must be less than or equal to cpu limit of 1").
 // The program therefore states all four figures itself, and checks them here before any resource.
+import { parseQuantity } from "../common/quantity";
 
 /** A container's requests and limits, as Kubernetes quantities. */
 export interface ContainerResources {
@@ -30,18 +31,6 @@ export function withOperatorDefaults(given: ContainerResources, defaults: Requir
         requests: { ...defaults.requests, ...given.requests },
         limits: { ...defaults.limits, ...given.limits },
     };
-}
-
-const SUFFIX: Record<string, number> = {
-    n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-};
-
-/** A Kubernetes quantity ("250m", "2", "8Gi", "1e3") in base units (cores, bytes); NaN when it is not one. */
-export function parseQuantity(quantity: string): number {
-    const m = /^([+-]?[0-9]+(?:\.[0-9]*)?|[+-]?\.[0-9]+)(?:([eE][+-]?[0-9]+)|(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E))?$/.exec(quantity);
-    if (!m) return Number.NaN;
-    return m[2] ? Number(`${m[1]}${m[2]}`) : Number(m[1]) * SUFFIX[m[3] ?? ""];
 }
 
 /**

@@ -65,14 +65,3 @@ export function planCapacity(input: CapacityInput, retention: Retention): Capaci
         dataSizeGi: { value: dataGi, formula: `ceil(${input.ingestMBps} MB/s × 86400 s × ${round1(days)} d ÷ 1024 ÷ ${COMPRESSION} (compression) × ${1 + DISK_HEADROOM} (headroom))` },
     };
 }
-
-/** A Kubernetes quantity in GiB (binary or decimal suffix, or bytes). */
-export function quantityGi(quantity: string): number {
-    const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.exec(quantity);
-    if (!m) return Number.NaN;
-    const factor: Record<string, number> = {
-        "": 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-        k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    };
-    return (Number(m[1]) * factor[m[2] ?? ""]) / 2 ** 30;
-}

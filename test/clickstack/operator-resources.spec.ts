@@ -8,8 +8,9 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { deleteOperatorResourcesInBackground, selfHostedResourceProblems, selfHostedResources } from "../../components/clickstack/clickstack";
 import {
-    ContainerResources, OPERATOR_RESOURCE_DEFAULTS, operatorResourceProblems, parseQuantity, refusals, withOperatorDefaults,
+    ContainerResources, OPERATOR_RESOURCE_DEFAULTS, operatorResourceProblems, refusals, withOperatorDefaults,
 } from "../../components/clickstack/operator-resources";
+import { parseQuantity } from "../../components/common/quantity";
 import { parseStackConfig, StackConfigError } from "../../config";
 import { ROOT, runProgram } from "../harness";
 
@@ -36,14 +37,6 @@ function chartDefaults(): { clickhouse: ContainerResources; keeper: ContainerRes
 const overChart = (chart: ContainerResources, ours: ContainerResources): ContainerResources => ({
     requests: { ...chart.requests, ...ours.requests },
     limits: { ...chart.limits, ...ours.limits },
-});
-
-describe("Kubernetes quantities", () => {
-    it("reads CPU and memory in their usual forms", () => {
-        expect([parseQuantity("250m"), parseQuantity("2"), parseQuantity("0.5"), parseQuantity("1e3")]).toEqual([0.25, 2, 0.5, 1000]);
-        expect([parseQuantity("256Mi"), parseQuantity("1Gi"), parseQuantity("1G"), parseQuantity("8Gi")]).toEqual([256 * 2 ** 20, 2 ** 30, 1e9, 8 * 2 ** 30]);
-        expect([parseQuantity("2 cores"), parseQuantity("Gi"), parseQuantity("")].every(Number.isNaN)).toBe(true);
-    });
 });
 
 describe("the operator's defaulting, as its source applies it", () => {

@@ -2,7 +2,7 @@
 // existing ones (its ClickHouse user, grants and NetworkPolicy rule), the capacity plan and its checks.
 import * as crypto from "crypto";
 import { parseStackConfig } from "../../config";
-import { planCapacity, quantityGi } from "../../components/retention/capacity";
+import { planCapacity } from "../../components/retention/capacity";
 import { configProblems as problems, isSecret, ProgramRun, Recorded, runProgram, T } from "../harness";
 
 const JOB = "kubernetes:batch/v1:Job";
@@ -60,10 +60,6 @@ describe("capacity: the plan, and a disk below it refused", () => {
         ["an unknown key", { ingestMBps: 5, retentionDays: 7 }, /^capacity unknown key\(s\) retentionDays; allowed: ingestMBps, queryCores/],
     ])("refuses %s", (_, capacity, expected) => {
         expect(problems({ capacity })).toEqual([expect.stringMatching(expected)]);
-    });
-
-    it("reads Kubernetes quantities", () => {
-        expect([quantityGi("100Gi"), quantityGi("1Ti"), quantityGi("500G")]).toEqual([100, 1024, 500e9 / 2 ** 30]);
     });
 });
 
