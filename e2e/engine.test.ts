@@ -17,9 +17,10 @@ import { runNodeScript } from "../test/run-script";
 import {
     CHARTS, copyProject, DEMO, STATE_DIR, kubectl, kubectlJson, kubectlType, ROOT, RUN_DIR, reportTimings, stack, timed,
 } from "./harness";
-import { OPERATOR_LOG, operatorUnavailable, RunningOperator, startOperator, tail } from "./operator";
+import { OPERATOR_LOG, operatorLogTail, operatorUnavailable, RunningOperator, startOperator } from "./operator";
+import { freePort, readLog, within } from "./processes";
 import {
-    builtCollectorVersion, CollectorRun, freePort, Gateway, Kubelet, LOOPBACK, readLog, startCollector, startGateway, startKubelet, telemetryUnavailable, within,
+    builtCollectorVersion, CollectorRun, Gateway, Kubelet, LOOPBACK, startCollector, startGateway, startKubelet, telemetryUnavailable,
 } from "./telemetry";
 import { COLLECTOR_CHART } from "../components/collectors/collectors";
 
@@ -136,17 +137,6 @@ interface PdbObject {
 const selects = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 const listOf = <T>(args: string[]) => kubectlJson<{ items: T[] }>(args).items;
 
-/** Polls `check` every 2 s until it returns a value, or fails after `seconds` with `why()`. */
-async function until<T>(seconds: number, check: () => T | undefined, why: () => string): Promise<T> {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-        const value = check();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`not within ${seconds} s: ${why()}`);
-        await new Promise((r) => setTimeout(r, 2000));
-    }
-}
-
 /**
  * What the operator made of the stack's ClickHouseCluster and KeeperCluster: one StatefulSet each (one
  * shard, one replica), accepted and Ready on simulated nodes, running the images the program chose,
@@ -161,10 +151,10 @@ async function expectOperatorWorkloads(s: Stack, stackName: string, pullSecret?:
     for (const [workload, usedBy] of [["clickhouse", "ClickHouse (operator-made pods)"], ["keeper", "Keeper (operator-made pods)"]] as const) {
         const selector = selectors[workload];
         const labelArg = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
-        const sets = await timed(`${stackName}: operator-made ${workload} StatefulSet Ready`, () => until(180, () => {
+        const sets = await timed(`${stackName}: operator-made ${workload} StatefulSet Ready`, () => within(180, () => {
             const items = listOf<StatefulSetObject>(["get", "statefulsets", "--namespace", NAMESPACE, "-l", labelArg]);
             return items.length > 0 && items.every((i) => (i.status.readyReplicas ?? 0) === i.spec.replicas) ? items : undefined;
-        }, () => `the operator made no Ready ${workload} StatefulSet (selector ${labelArg}).\nWarning events:\n${warnings()}\nOperator log (${OPERATOR_LOG}):\n${tail(OPERATOR_LOG)}`));
+        }, () => `the operator made no Ready ${workload} StatefulSet (selector ${labelArg}).\nWarning events:\n${warnings()}\nOperator log (${OPERATOR_LOG}):\n${operatorLogTail()}`));
         // The single-replica layout: one shard, one replica.
         expect(sets.map((set) => [set.metadata.name, set.spec.replicas])).toEqual([[sets[0].metadata.name, 1]]);
 
@@ -183,7 +173,7 @@ async function expectOperatorWorkloads(s: Stack, stackName: string, pullSecret?:
             expect([workload, selects(policy.spec.podSelector.matchLabels, pod.metadata.labels)]).toEqual([workload, true]);
 
             // The operator's PodDisruptionBudget guards it; with one replica it allows no disruption.
-            const pdb = await until(60, () => {
+            const pdb = await within(60, () => {
                 const guarding = listOf<PdbObject>(["get", "pdb", "--namespace", NAMESPACE]).filter((b) => selects(b.spec.selector.matchLabels, pod.metadata.labels));
                 return guarding.length === 1 && guarding[0].status?.expectedPods === 1 ? guarding[0] : undefined;
             }, () => `no PodDisruptionBudget with expectedPods 1 selects ${pod.metadata.name}`);

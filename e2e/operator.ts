@@ -5,11 +5,10 @@
 // refused on loopback instead of going to the machine's resolver, and the steps that need a live
 // server fail and retry. Its pid is written to <run dir>/clickhouse-operator.pid: e2e/cluster.sh down
 // stops it with the cluster if the test could not.
-import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { KUBECONFIG, RUN_DIR, TOOLCHAIN } from "./harness";
+import { freePort, healthy, readLog, startProcess, stopProcess } from "./processes";
 
 export const OPERATOR_BINARY = path.join(TOOLCHAIN, "bin", "clickhouse-operator");
 export const OPERATOR_LOG = path.join(RUN_DIR, "clickhouse-operator.log");
@@ -22,15 +21,6 @@ export function operatorUnavailable(chartsKind: string): string | undefined {
     return undefined;
 }
 
-const freePort = () => new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-        const port = (server.address() as net.AddressInfo).port;
-        server.close(() => resolve(port));
-    });
-});
-
 export interface RunningOperator {
     readonly probe: string;
     stop(): Promise<void>;
@@ -41,42 +31,26 @@ export async function startOperator(): Promise<RunningOperator> {
     const port = await freePort();
     const resolvConf = path.join(RUN_DIR, "operator-resolv.conf");
     fs.writeFileSync(resolvConf, "nameserver 127.0.0.1\n");
-    const log = fs.openSync(OPERATOR_LOG, "a");
-    const child: ChildProcess = spawn("unshare", ["--mount", "--", "sh", "-c",
+    const p = startProcess("unshare", ["--mount", "--", "sh", "-c",
         'mount --bind "$0" /etc/resolv.conf && exec "$1" --health-probe-bind-address "$2" --metrics-bind-address 0',
-        resolvConf, OPERATOR_BINARY, `127.0.0.1:${port}`], {
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: RUN_DIR, KUBECONFIG, ENABLE_WEBHOOKS: "false" },
-        stdio: ["ignore", log, log],
-    });
-    fs.writeFileSync(PID_FILE, String(child.pid));
-    let exited: string | undefined;
-    child.once("exit", (code, signal) => { exited = `exited (${code ?? signal})`; });
+        resolvConf, OPERATOR_BINARY, `127.0.0.1:${port}`],
+    { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: RUN_DIR, KUBECONFIG, ENABLE_WEBHOOKS: "false" }, OPERATOR_LOG);
+    fs.writeFileSync(PID_FILE, String(p.child.pid));
     const probe = `http://127.0.0.1:${port}/readyz`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-        if (exited) throw new Error(`clickhouse-operator ${exited} before it was ready; log: ${OPERATOR_LOG}\n${tail(OPERATOR_LOG)}`);
-        const ok = await fetch(probe).then((r) => r.status === 200, () => false);
-        if (ok) break;
-        if (Date.now() > deadline) {
-            child.kill("SIGKILL");
-            throw new Error(`clickhouse-operator not ready within 60 s at ${probe}; log: ${OPERATOR_LOG}\n${tail(OPERATOR_LOG)}`);
-        }
-        await new Promise((r) => setTimeout(r, 500));
+    try {
+        await healthy(p, probe, "clickhouse-operator");
+    } catch (err) {
+        await stopProcess(p);
+        throw err;
     }
     return {
         probe,
         stop: async () => {
-            if (exited) return;
-            const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-            child.kill("SIGTERM");
-            const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-            await gone;
-            clearTimeout(timer);
+            await stopProcess(p);
             fs.rmSync(PID_FILE, { force: true });
         },
     };
 }
 
-export function tail(file: string, lines = 20): string {
-    return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "";
-}
+/** The last lines of the operator's log, for a failure message. */
+export const operatorLogTail = (lines = 20) => readLog({ log: OPERATOR_LOG }).trimEnd().split("\n").slice(-lines).join("\n");

@@ -17,12 +17,12 @@
 // /var/run/secrets/kubernetes.io/serviceaccount, /var/log/pods (CRI log lines the test writes, from
 // the run folder), /hostfs (the machine's /proc under it, for hostmetrics) and a resolv.conf naming
 // only 127.0.0.1.
-import { ChildProcess, spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as https from "https";
-import * as net from "net";
 import * as path from "path";
 import { kubectl, kubectlJson, RUN_DIR, TOOLCHAIN } from "./harness";
+import { freePort, healthy, LocalProcess, startProcess, stopProcess } from "./processes";
 
 export const OTELCOL_BINARY = path.join(TOOLCHAIN, "bin", "otelcol-e2e");
 /** Where simulated addresses are answered: the kubelet of every node, and each collector's pod. */
@@ -39,56 +39,6 @@ export function telemetryUnavailable(chartsKind: string): string | undefined {
     if (chartsKind !== "real") return "the stand-in charts render no collector config (use the real charts: ../shared/charts or E2E_CHARTS_DIR)";
     if (spawnSync("unshare", ["--mount", "--", "true"]).status !== 0) return "unshare --mount is not allowed here (a private mount namespace needs root)";
     return undefined;
-}
-
-export const freePort = (host = "127.0.0.1") => new Promise<number>((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-        const port = (server.address() as net.AddressInfo).port;
-        server.close(() => resolve(port));
-    });
-});
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `check` every second until it returns a value, or fails after `seconds` with `why()`. */
-export async function within<T>(seconds: number, check: () => T | undefined | Promise<T | undefined>, why: () => string): Promise<T> {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-        const value = await check();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`not within ${seconds} s: ${why()}`);
-        await sleep(1000);
-    }
-}
-
-interface Process { child: ChildProcess; log: string; exited?: string }
-
-function startProcess(command: string, args: string[], env: Record<string, string>, log: string): Process {
-    const out = fs.openSync(log, "a");
-    const child = spawn(command, args, { env, stdio: ["ignore", out, out] });
-    const p: Process = { child, log };
-    child.once("exit", (code, signal) => { p.exited = `exited (${code ?? signal})`; });
-    return p;
-}
-
-async function stopProcess(p: Process): Promise<void> {
-    if (p.exited) return;
-    const gone = new Promise<void>((resolve) => p.child.once("exit", () => resolve()));
-    p.child.kill("SIGTERM");
-    const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
-    await gone;
-    clearTimeout(timer);
-}
-
-export const readLog = (p: { log: string }) => (fs.existsSync(p.log) ? fs.readFileSync(p.log, "utf8") : "");
-
-async function healthy(p: Process, url: string, what: string): Promise<void> {
-    await within(60, async () => {
-        if (p.exited) throw new Error(`${what} ${p.exited}:\n${readLog(p).slice(-3000)}`);
-        return (await fetch(url).then((r) => r.status === 200, () => false)) ? true : undefined;
-    }, () => `${what} never reported healthy at ${url}:\n${readLog(p).slice(-3000)}`);
 }
 
 // --- OTLP JSON, as the file exporter writes it (one export request per line) -------------------
@@ -113,7 +63,7 @@ export interface Gateway {
     readonly endpoint: string;
     metrics(): MetricRecord[];
     logs(): LogRecord[];
-    readonly process: Process;
+    readonly process: LocalProcess;
     stop(): Promise<void>;
 }
 
@@ -237,7 +187,7 @@ function summary(node: string, pods: PodObject[]) {
 }
 
 // --- a Kubernetes collector as its pod would run ----------------------------------------------
-export interface CollectorRun { readonly name: string; readonly process: Process; stop(): Promise<void> }
+export interface CollectorRun { readonly name: string; readonly process: LocalProcess; stop(): Promise<void> }
 
 export interface CollectorSpec {
     /** Release name, e.g. k8s-otel-daemonset. */
