@@ -11,7 +11,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { ROOT } from "./harness";
+import { ROOT } from "./root";
 
 interface Declaration { type?: string; items?: ItemsType; default?: unknown; value?: unknown; secret?: boolean; description?: string }
 interface ItemsType { type: string; items?: ItemsType }

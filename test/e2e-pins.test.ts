@@ -2,7 +2,7 @@
 // serves the same release; where it does not, the nearest served one is pinned and said so there.
 import * as fs from "fs";
 import * as path from "path";
-import { ROOT } from "./harness";
+import { ROOT } from "./root";
 
 const pins = Object.fromEntries(fs.readFileSync(path.join(ROOT, "e2e", "versions.env"), "utf8").split("\n")
     .filter((line) => /^[A-Z_]+=/.test(line)).map((line) => line.split("=", 2) as [string, string]));

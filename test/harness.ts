@@ -7,8 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeSettings from "@pulumi/pulumi/runtime/settings";
 import { parseStackConfig, PROJECT, SECRET_KEYS, StackConfigError } from "../config";
 import program from "../index";
+import { ROOT } from "./root";
 
-export const ROOT = path.join(__dirname, "..");
+export { ROOT };
 export { PROJECT };
 export const DEMO_FIXTURE = path.join(__dirname, "fixtures", "demo-manifest.yaml");
 export type StackName = "dev" | "prod";

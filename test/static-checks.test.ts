@@ -2,7 +2,7 @@
 // `npm run lint` report), as one suite: jest runs it beside the others instead of before them.
 import { spawnSync } from "child_process";
 import * as path from "path";
-import { ROOT } from "./harness";
+import { ROOT } from "./root";
 
 it("tsc and eslint find nothing", () => {
     const run = spawnSync(process.execPath, [path.join(ROOT, "test", "typecheck-and-lint.mjs")], { encoding: "utf8" });

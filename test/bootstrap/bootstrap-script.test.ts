@@ -1,5 +1,5 @@
-// The bootstrap Job's script (components/bootstrap/hyperdx-bootstrap.mjs), run as the Job runs it: a child process
-// configured by env, against a fake HyperDX and a fake Kubernetes API on 127.0.0.1. The fakes follow
+// The bootstrap Job's script (components/bootstrap/hyperdx-bootstrap.mjs), run as the Job runs it: a Node program
+// configured by env (test/run-script.ts), against a fake HyperDX and a fake Kubernetes API on 127.0.0.1. The fakes follow
 // HyperDX 2.30.1's routes (packages/api/src/routers/api/root.ts, team.ts, middleware/auth.ts) and the
 // Kubernetes API's Secret GET / merge-PATCH.
 import * as crypto from "crypto";
@@ -9,7 +9,7 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { fakeHyperdx, HyperdxState } from "../fakes/hyperdx";
-import { ROOT } from "../harness";
+import { ROOT } from "../root";
 import { runNodeScript, ScriptResult } from "../run-script";
 
 const SCRIPT = path.join(ROOT, "components", "bootstrap", "hyperdx-bootstrap.mjs");
@@ -77,7 +77,7 @@ interface Fixture {
 
 /**
  * Runs `test` against its own fake HyperDX, fake Kubernetes API and service-account directory, so the
- * tests run concurrently (each spends most of its time waiting on a child process).
+ * tests run concurrently (each spends most of its time waiting on the script).
  */
 function withFixture(test: (f: Fixture) => Promise<void>): () => Promise<void> {
     return async () => {

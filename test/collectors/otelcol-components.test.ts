@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { buildCollectorValues } from "../../components/collectors/collectors";
-import { ROOT } from "../harness";
+import { ROOT } from "../root";
 
 type Kind = "receivers" | "processors" | "exporters" | "extensions";
 const KINDS: Kind[] = ["receivers", "processors", "exporters", "extensions"];

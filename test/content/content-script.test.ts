@@ -1,5 +1,5 @@
-// The content Job's script (components/content/hyperdx-content.mjs), run as the Job runs it: a child process
-// configured by env and two files, against a fake HyperDX whose v2 routes follow @hyperdx/api 2.30.1
+// The content Job's script (components/content/hyperdx-content.mjs), run as the Job runs it: a Node program
+// configured by env (test/run-script.ts) and two files, against a fake HyperDX whose v2 routes follow @hyperdx/api 2.30.1
 // (test/fakes/hyperdx-v2.ts). The document is the one the program renders for the default packs.
 import * as fs from "fs";
 import { AddressInfo } from "net";
@@ -8,7 +8,7 @@ import * as path from "path";
 import { ContentDocument, OWNER, renderContent, WEBHOOK_BODIES } from "../../components/content/packs";
 import { fakeHyperdx, HyperdxState } from "../fakes/hyperdx";
 import { newV2State, V2State } from "../fakes/hyperdx-v2";
-import { ROOT } from "../harness";
+import { ROOT } from "../root";
 import { runNodeScript, ScriptResult } from "../run-script";
 
 const SCRIPT = path.join(ROOT, "components", "content", "hyperdx-content.mjs");

@@ -11,7 +11,7 @@ import { pipelinePack } from "../../components/content/packs/pipeline";
 import { SelectItem } from "../../components/content/packs/types";
 import { sendingQueueSize } from "../../components/collectors/collectors";
 import { loadValuesFile, loadValuesObject } from "../../components/common/values-file";
-import { ROOT } from "../harness";
+import { ROOT } from "../root";
 import { alertBody, createDashboardBody, savedSearchBody, updateDashboardBody } from "../schemas/hyperdx-v2";
 
 const SOURCE_ID = "0123456789abcdef01234567";

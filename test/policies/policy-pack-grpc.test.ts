@@ -9,7 +9,7 @@ import { AnalyzeRequest, AnalyzeResponse, AnalyzerResourceOptions } from "@pulum
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import * as ts from "typescript";
 import { policy as servicesClusterIp } from "../../policies/rules/services-cluster-ip";
-import { ROOT } from "../harness";
+import { ROOT } from "../root";
 
 const OUT = path.join(ROOT, "bin", "policy-pack-test");
 let pack: ChildProcess;

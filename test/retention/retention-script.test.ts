@@ -1,12 +1,12 @@
-// The retention Job's script (components/retention/clickhouse-retention.mjs) as the Job runs it: a child process
-// configured by env, against a fake of ClickHouse's HTTP interface on 127.0.0.1 (test/fakes/clickhouse.ts).
+// The retention Job's script (components/retention/clickhouse-retention.mjs) as the Job runs it: a Node program
+// configured by env (test/run-script.ts), against a fake of ClickHouse's HTTP interface on 127.0.0.1 (test/fakes/clickhouse.ts).
 // Tables and TTL expressions as the collector's migrate step creates them (hyperdxio/hyperdx
 // @hyperdx/otel-collector@2.30.1, docker/otel-collector/schema/seed/*.sql, 720h → toIntervalDay(30)).
 import * as http from "http";
 import { AddressInfo } from "net";
 import * as path from "path";
 import { ClickHouseState, engineFull, fakeClickHouse, FakeTable } from "../fakes/clickhouse";
-import { ROOT } from "../harness";
+import { ROOT } from "../root";
 import { runNodeScript, ScriptResult } from "../run-script";
 
 const SCRIPT = path.join(ROOT, "components", "retention", "clickhouse-retention.mjs");
