@@ -7,7 +7,7 @@ module.exports = {
   testTimeout: 30000,
   // Jest's default is one worker less than the cores: a single worker on a two-core CI machine.
   maxWorkers: "100%",
-  // Transpile only (swc): `tsc --noEmit` in `npm test` type-checks everything once, before jest.
+  // Transpile only (swc): test/static-checks.test.ts type-checks everything, beside the other suites.
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
   },
