@@ -17,6 +17,7 @@ import { COLLECTOR_CHART } from "./components/collectors/collectors";
 import { CollectorsConfig, collectorsConfig, isClusterLocalHttp } from "./components/collectors/config";
 import { ContentConfig, contentConfig } from "./components/content/config";
 import { DemoConfig, demoConfig } from "./components/demo/config";
+import { HighAvailabilityConfig, highAvailabilityConfig } from "./components/high-availability/config";
 import { quantityGi } from "./components/common/quantity";
 import { DEFAULT_RETENTION_HOURS, longest, planCapacity } from "./components/retention/capacity";
 import { RetentionConfig, retentionConfig } from "./components/retention/config";
@@ -34,7 +35,7 @@ export interface ClusterConfig {
     readonly kubeconfig?: pulumi.Output<string>;
 }
 
-export interface StackConfig extends CoreConfig, ClickStackConfig, CollectorsConfig, SourcesConfig, RetentionConfig, BootstrapConfig, ContentConfig, DemoConfig {
+export interface StackConfig extends CoreConfig, ClickStackConfig, HighAvailabilityConfig, CollectorsConfig, SourcesConfig, RetentionConfig, BootstrapConfig, ContentConfig, DemoConfig {
     readonly cluster: ClusterConfig;
 }
 
@@ -58,7 +59,7 @@ const coreShape = {
 
 /** Every feature's slice of the config; the order in which their rules run. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const SLICES: readonly ConfigSlice<any, unknown>[] = [clickstackConfig, collectorsConfig, sourcesConfig, retentionConfig, bootstrapConfig, contentConfig, demoConfig];
+export const SLICES: readonly ConfigSlice<any, unknown>[] = [clickstackConfig, highAvailabilityConfig, collectorsConfig, sourcesConfig, retentionConfig, bootstrapConfig, contentConfig, demoConfig];
 
 /**
  * The defaults Pulumi.yaml declares, core and slices together (a test keeps the two equal). The CLI
@@ -78,6 +79,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(SLICES.flatMap((s) => s.
 const rawSchema = z.strictObject({
     ...coreShape,
     ...clickstackConfig.shape,
+    ...highAvailabilityConfig.shape,
     ...collectorsConfig.shape,
     ...sourcesConfig.shape,
     ...retentionConfig.shape,
@@ -202,8 +204,11 @@ function describeIssue(path: readonly PropertyKey[], message: string, raw: Recor
 
 /** StackConfig from the slices, with what spans features: the plan's disk size, whether the bootstrap and content Jobs run. */
 function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
-    const retention = retentionConfig.toConfig(c);
     const clickstack = clickstackConfig.toConfig(c);
+    const replicated = highAvailabilityConfig.toConfig(c);
+    // The plan sizes each ClickHouse replica and counts them all (every replica holds all the data).
+    const retention = { ...retentionConfig.toConfig(c), ...(c.capacity !== undefined && c.mode === "self-hosted" && replicated.highAvailability
+        ? { capacityPlan: planCapacity(c.capacity, c.retention, replicated.highAvailability.clickhouseReplicas) } : {}) };
     const bootstrap = bootstrapConfig.toConfig(c);
     const runs = bootstrapRuns(c);
     return {
@@ -213,6 +218,7 @@ function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
         protectData: c.protectData,
         clusterName: c.clusterName,
         ...clickstack,
+        ...replicated,
         // With capacity and no explicit size (Pulumi.yaml's default counts as none), the plan's size.
         clickhouseDataSize: retention.capacityPlan && c.clickhouseDataSize === DEFAULTS.clickhouseDataSize
             ? `${retention.capacityPlan.dataSizeGi.value}Gi` : clickstack.clickhouseDataSize,

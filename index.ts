@@ -45,6 +45,7 @@ export = async () => {
         // No table is created shorter than asked; the retention Job shortens the others.
         tablesTtlHours: longest(config.retention),
         clickhouseSizing: config.capacityPlan && { cpu: config.capacityPlan.cpu.value, memoryGi: config.capacityPlan.memoryGi.value },
+        highAvailability: config.highAvailability,
     }, { provider });
 
     // Existing tables follow `retention` (a TTL in the env only reaches tables created later).

@@ -7,6 +7,7 @@ import { policy as imageTagsPinned } from "./rules/image-tags-pinned";
 import { policy as ingressTls } from "./rules/ingress-tls";
 import { policy as noHostNetworkExposure } from "./rules/no-host-network-exposure";
 import { policy as noPlainCredentials } from "./rules/no-plain-credentials";
+import { policy as replicatedWorkloadsGuarded } from "./rules/replicated-workloads-guarded";
 import { policy as servicesClusterIp } from "./rules/services-cluster-ip";
 import { policy as statefulDataProtected } from "./rules/stateful-data-protected";
 
@@ -20,4 +21,5 @@ export const policies: Policies = [
     containerResources,
     imageTagsPinned,
     statefulDataProtected,
+    replicatedWorkloadsGuarded,
 ];

@@ -14,6 +14,7 @@ import "./clickstack/network-policies.spec";
 import "./collectors/collectors.spec";
 import "./clickstack/operator-resources.spec";
 import "./config.spec";
+import "./high-availability/high-availability.spec";
 import "./collectors/ingestion.spec";
 import "./common/images.spec";
 import "./common/chart-source.spec";

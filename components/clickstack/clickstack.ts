@@ -8,6 +8,8 @@ import * as random from "@pulumi/random";
 import { ChartSource, chartLocation, UPSTREAM } from "../common/chart-source";
 import { clickstackImageValues, HYPERDX_IMAGE, ImageSource, operatorsImageValues, UPSTREAM_IMAGES } from "./clickstack-images";
 import { DEFAULT_RETENTION_HOURS, hoursEnv } from "../retention/capacity";
+import { HighAvailability } from "../high-availability/config";
+import { highAvailabilityValues } from "../high-availability/layout";
 import { mirrorImage } from "../common/images";
 import { ContainerResources, operatorResourceProblems } from "./operator-resources";
 import { retentionJobLabels } from "../retention/retention";
@@ -83,6 +85,8 @@ export interface ClickStackArgs {
     readonly tablesTtlHours?: number;
     /** Self-hosted ClickHouse CPU and memory (from the capacity plan). @default components/clickstack/clickstack.yaml */
     readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
+    /** The replicated layout (components/high-availability). @default one of everything */
+    readonly highAvailability?: HighAvailability;
 }
 
 /** Names the clickstack chart gives its objects (charts/clickstack/templates/_helpers.tpl). */
@@ -100,6 +104,8 @@ export function clickstackNames(releaseName: string, namespace: string) {
         collectorOtlpHttpEndpoint: `http://${collectorService}.${namespace}:${COLLECTOR_OTLP_HTTP_PORT}`,
         clickhouseHeadlessService: `${fullname}-clickhouse-clickhouse-headless`,
         connectionsSecret: `${fullname}-hyperdx-connections`,
+        /** The replica set's PodDisruptionBudget (high availability; the MongoDB operator writes none). */
+        mongodbDisruptionBudget: `${fullname}-mongodb`,
     };
 }
 
@@ -176,6 +182,8 @@ export interface ClickStackValuesInput {
     readonly tablesTtlHours?: number;
     /** Self-hosted ClickHouse CPU and memory from the capacity plan. @default the values file's */
     readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
+    /** The replicated layout. @default one of everything */
+    readonly highAvailability?: HighAvailability;
 }
 
 /** The retention Job's ClickHouse user (self-hosted): may change TTLs and read, nothing else. */
@@ -275,10 +283,13 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
             },
         };
     }
+    const replicated = input.highAvailability
+        ? highAvailabilityValues(input.highAvailability, clickstackPods(input.releaseName), ch.kind === "self-hosted", names.mongodbDisruptionBudget)
+        : {};
     // The file's ClickHouse and Keeper sizing is for the bundled ClickHouse, which managed mode turns off.
     const { clickhouse: clickhouseSizing, ...fromFile } = loadValuesObject(file);
-    return mergeValues(mergeValues(ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing }, values),
-        clickstackImageValues(ch.kind === "self-hosted", input.images ?? UPSTREAM_IMAGES));
+    return [values, replicated, clickstackImageValues(ch.kind === "self-hosted", input.images ?? UPSTREAM_IMAGES)]
+        .reduce(mergeValues, ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing });
 }
 
 /** The capacity plan's ClickHouse sizing: request = limit for CPU and memory (Guaranteed QoS), all four stated. */
@@ -503,6 +514,7 @@ export class ClickStack extends pulumi.ComponentResource {
                 images: args.images,
                 tablesTtlHours: args.tablesTtlHours,
                 clickhouseSizing: args.clickhouseSizing,
+                highAvailability: args.highAvailability,
             }))),
         }, { parent: this, dependsOn: [this.operators, connections], transforms: [deleteOperatorResourcesInBackground], ...keep });
 

@@ -6,14 +6,27 @@ import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClickStackPods, PodLabels } from "./clickstack";
 
-/** Ports (clickstack 3.0.2 values and templates). */
+/**
+ * Ports: clickstack 3.0.2 values and templates; ClickHouse and Keeper from the ClickHouse operator
+ * (internal/controller/{clickhouse,keeper}/constants.go, where it points ClickHouse at Keeper in
+ * clickhouse/config.go and templates/base.yaml.tmpl, and dials them in {clickhouse,keeper}/commands.go).
+ */
 export const PORTS = {
     hyperdxApp: 3000,
     hyperdxOpamp: 4320,
     otlpGrpc: 4317,
     otlpHttp: 4318,
+    /** mongod, for clients and for the replica set's own replication and elections. */
     mongodb: 27017,
     clickhouseHttp: 8123,
+    /** Replicas fetch parts from each other here (`interserver_http_port`). */
+    clickhouseInterserver: 9009,
+    /** The operator's commands, and the replicas of the `default` cluster (`remote_servers`) to each other. */
+    clickhouseManagement: 9001,
+    /** Keeper's client port: ClickHouse's `zookeeper` nodes, and the operator's commands (2281 only with TLS, which is not set). */
+    keeperClient: 2181,
+    /** Keeper replicas to each other (Raft). */
+    keeperRaft: 9234,
 } as const;
 
 type Peer = { podSelector?: { matchLabels: PodLabels }; namespaceSelector?: { matchLabels?: PodLabels } };
@@ -48,15 +61,21 @@ export function buildNetworkPolicies(p: ClickStackPods, selfHosted: boolean): Re
         // OTLP from every pod in the cluster (senders authenticate with the key); fluent-forward
         // 24225, metrics 8888 and health 13133 from nowhere else (kubelet probes are not pod traffic).
         "otel-collector": policy(p.gateway, { ports: tcp(PORTS.otlpGrpc, PORTS.otlpHttp), from: [anyPodInCluster] }),
+        // The other members: a replica set replicates and elects over the same port.
         mongodb: policy(p.mongodb, { ports: tcp(PORTS.mongodb), from: [pods(p.hyperdxAll), pods(p.mongodbOperator), pods(p.mongodb)] }),
         ...(selfHosted ? {
-            // All of ClickHouse's ports (HTTP 8123, native 9000, interserver 9009, metrics 9363) to its clients and peers.
             clickhouse: policy(p.clickhouse,
-                { from: [pods(p.hyperdxAll), pods(p.gateway), pods(p.clickhouseOperator), pods(p.clickhouse), pods(p.keeper)] },
+                // HyperDX and the gateway: every port they use (HTTP 8123, native 9000, metrics 9363).
+                { from: [pods(p.hyperdxAll), pods(p.gateway)] },
+                // The other replicas: parts (interserver) and the cluster's own queries (management).
+                { ports: tcp(PORTS.clickhouseInterserver, PORTS.clickhouseManagement), from: [pods(p.clickhouse)] },
+                { ports: tcp(PORTS.clickhouseManagement), from: [pods(p.clickhouseOperator)] },
                 // The retention Job: the HTTP interface only.
                 { ports: tcp(PORTS.clickhouseHttp), from: [pods(p.retentionJob)] }),
-            // Keeper only serves ClickHouse, the operator and the other Keeper replicas.
-            keeper: policy(p.keeper, { from: [pods(p.clickhouse), pods(p.keeper), pods(p.clickhouseOperator)] }),
+            // Keeper serves ClickHouse and the operator on its client port, and its replicas on Raft.
+            keeper: policy(p.keeper,
+                { ports: tcp(PORTS.keeperClient), from: [pods(p.clickhouse), pods(p.clickhouseOperator)] },
+                { ports: tcp(PORTS.keeperRaft), from: [pods(p.keeper)] }),
         } : {}),
     };
 }

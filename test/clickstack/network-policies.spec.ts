@@ -98,14 +98,22 @@ const SELF_HOSTED_TABLE: Row[] = [
     ["otherNamespace", "gateway", 24225, "denied"],
     ["demo", "gateway", 8888, "denied"],
     ["demo", "gateway", 13133, "denied"],
-    // ClickHouse: HyperDX, the gateway, the operator, its peers and Keeper
+    // ClickHouse: HyperDX and the gateway on every port; the operator and the other replicas on
+    // exactly what the operator's source has them dial (9001 commands and remote_servers, 9009 parts)
     ["hyperdx", "clickhouse", 8123, "allowed"],
     ["hyperdxTask", "clickhouse", 8123, "allowed"],
     ["gateway", "clickhouse", 9000, "allowed"],
     ["gateway", "clickhouse", 8123, "allowed"],
-    ["clickhouseOperator", "clickhouse", 9000, "allowed"],
+    ["gateway", "clickhouse", 9363, "allowed"],
+    ["clickhouseOperator", "clickhouse", 9001, "allowed"],
+    ["clickhouseOperator", "clickhouse", 9000, "denied"],
+    ["clickhouseOperator", "clickhouse", 8123, "denied"],
     ["clickhouse", "clickhouse", 9009, "allowed"],
-    ["keeper", "clickhouse", 9000, "allowed"],
+    ["clickhouse", "clickhouse", 9001, "allowed"],
+    ["clickhouse", "clickhouse", 9000, "denied"],
+    ["clickhouse", "clickhouse", 8123, "denied"],
+    ["keeper", "clickhouse", 9000, "denied"],
+    ["keeper", "clickhouse", 9009, "denied"],
     ["demo", "clickhouse", 9000, "denied"],
     ["demo", "clickhouse", 8123, "denied"],
     ["otherNamespace", "clickhouse", 8123, "denied"],
@@ -117,10 +125,14 @@ const SELF_HOSTED_TABLE: Row[] = [
     ["retention", "keeper", 2181, "denied"],
     ["retention", "mongodb", 27017, "denied"],
     ["bootstrap", "clickhouse", 8123, "denied"],
-    // Keeper: ClickHouse, its peers and the operator
+    // Keeper: its client port to ClickHouse and the operator, Raft to the other Keepers
     ["clickhouse", "keeper", 2181, "allowed"],
+    ["clickhouse", "keeper", 9234, "denied"],
     ["keeper", "keeper", 9234, "allowed"],
-    ["clickhouseOperator", "keeper", 9123, "allowed"],
+    ["keeper", "keeper", 2181, "denied"],
+    ["clickhouseOperator", "keeper", 2181, "allowed"],
+    ["clickhouseOperator", "keeper", 9123, "denied"],
+    ["clickhouseOperator", "keeper", 9234, "denied"],
     ["hyperdx", "keeper", 2181, "denied"],
     ["demo", "keeper", 2181, "denied"],
     // MongoDB: 27017 from HyperDX, the operator and its members

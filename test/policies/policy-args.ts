@@ -1,5 +1,5 @@
 // Hand-built arguments for calling a policy's validateResource offline, as the policy SDK would.
-import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 
 export interface FakeResource {
     readonly type: string;
@@ -27,12 +27,33 @@ export function resourceArgs(r: FakeResource): ResourceValidationArgs {
 }
 
 /** The messages `policy` reports for `resource`. */
-export async function violations(policy: ResourceValidationPolicy, resource: FakeResource): Promise<string[]> {
+export async function violations(policy: ResourceValidationPolicy | StackValidationPolicy, resource: FakeResource): Promise<string[]> {
+    // A stack policy on one resource: that resource as the whole stack.
+    if ("validateStack" in policy) return stackViolations(policy, [resource], resource.config);
     const messages: string[] = [];
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
     for (const validate of validations) {
         await validate(resourceArgs(resource), (message: string) => { messages.push(message); });
     }
+    return messages;
+}
+
+/** The messages a stack policy reports for `resources` (a stack as the policy SDK hands it over), with the URN each names. */
+export async function stackViolations(policy: StackValidationPolicy, resources: readonly FakeResource[], config: Record<string, unknown> = {}): Promise<string[]> {
+    const messages: string[] = [];
+    const asPolicyResources: PolicyResource[] = resources.map((r) => {
+        const args = resourceArgs(r);
+        return {
+            type: r.type, name: r.name, urn: args.urn, props: r.props, opts: args.opts, dependencies: [], propertyDependencies: {},
+            isType: args.isType, asType: args.asType,
+        } as unknown as PolicyResource;
+    });
+    await policy.validateStack!({
+        resources: asPolicyResources,
+        getConfig: <T extends object>() => config as T,
+        stackTags: new Map(),
+        notApplicable: (reason?: string): never => { throw new Error(`notApplicable: ${reason}`); },
+    } as never, (message: string, urn?: string) => { messages.push(urn ? `${message} [${urn.split("::").pop()}]` : message); });
     return messages;
 }
 

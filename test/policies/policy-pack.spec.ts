@@ -3,7 +3,7 @@ import * as path from "path";
 import { Policy } from "@pulumi/policy";
 import { clickstackNames } from "../../components/clickstack/clickstack";
 import { policies } from "../../policies/all";
-import { FakeResource, kubeResource, violations } from "./policy-args";
+import { FakeResource, kubeResource, stackViolations, violations } from "./policy-args";
 import { ProgramRun, Recorded, ROOT, runProgram, T } from "../harness";
 
 describe("the pack's index.ts", () => {
@@ -17,7 +17,7 @@ describe("the pack's index.ts", () => {
         const [name, args] = PolicyPack.mock.calls[0] as [string, { policies: Policy[] }];
         expect(name).toBe("clickstack-k8s");
         const modules = fs.readdirSync(path.join(ROOT, "policies", "rules")).filter((f) => f.endsWith(".ts"));
-        expect(modules).toHaveLength(9);
+        expect(modules).toHaveLength(10);
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const fromModules = modules.map((f) => (require(path.join(ROOT, "policies", "rules", f)) as { policy: Policy }).policy.name);
         expect(args.policies.map((p) => p.name).sort()).toEqual(fromModules.sort());
@@ -37,6 +37,7 @@ describe("the pack's index.ts", () => {
             "container-resources": "advisory",
             "image-tags-pinned": "advisory",
             "stateful-data-protected": "advisory",
+            "replicated-workloads-guarded": "mandatory",
         });
         for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
     });
@@ -65,9 +66,14 @@ function policyView(run: ProgramRun, stack: string): FakeResource[] {
 async function allViolations(resources: FakeResource[]) {
     const found: { policy: string; level: string; message: string }[] = [];
     for (const policy of policies) {
+        const level = policy.enforcementLevel ?? "advisory";
+        if ("validateStack" in policy) {
+            for (const message of await stackViolations(policy, resources)) found.push({ policy: policy.name, level, message });
+            continue;
+        }
         for (const resource of resources) {
             for (const message of await violations(policy as never, resource)) {
-                found.push({ policy: policy.name, level: policy.enforcementLevel ?? "advisory", message });
+                found.push({ policy: policy.name, level, message });
             }
         }
     }
