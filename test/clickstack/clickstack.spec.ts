@@ -26,6 +26,25 @@ const CHART_KEYS = [
     "clickhouse.keeper.spec.*",
     "clickhouse.cluster.spec.*",
     "otel-collector.resources.*", // the opentelemetry-collector subchart's own `resources`
+    // The replicated layout (components/high-availability/layout.ts). hyperdx.podDisruptionBudget.minAvailable
+    // is not in values.yaml; templates/hyperdx/pdb.yaml reads it (`| default 1`).
+    "hyperdx.deployment.replicas",
+    "hyperdx.deployment.topologySpreadConstraints",
+    "hyperdx.podDisruptionBudget.enabled",
+    "hyperdx.podDisruptionBudget.minAvailable",
+    "hyperdx.tasks.enabled",
+    "additionalManifests",
+    // the opentelemetry-collector 0.170.0 subchart's own keys (its values.schema.json checks them when rendered)
+    "otel-collector.replicaCount",
+    "otel-collector.autoscaling.enabled",
+    "otel-collector.autoscaling.minReplicas",
+    "otel-collector.autoscaling.maxReplicas",
+    "otel-collector.autoscaling.targetCPUUtilizationPercentage",
+    "otel-collector.podDisruptionBudget.enabled",
+    "otel-collector.podDisruptionBudget.minAvailable",
+    "otel-collector.topologySpreadConstraints",
+    "otel-collector.rollout.rollingUpdate.maxUnavailable",
+    "otel-collector.rollout.rollingUpdate.maxSurge",
 ];
 
 /** Leaf paths of a values object, stopping at arrays. */
@@ -80,6 +99,15 @@ describe("clickstack values", () => {
             .toEqual([["data-volume", "fast-ssd"], ["logs-volume", "fast-ssd"]]);
         expect(values.hyperdx.secrets).toMatchObject({ CLICKHOUSE_PASSWORD: "collector-pw", MONGODB_PASSWORD: "mongo-pw", CLICKHOUSE_APP_PASSWORD: null });
         expect(leafPaths(values).filter((p) => !isChartKey(p))).toEqual([]);
+    });
+
+    it("the replicated layout sets only keys the chart has, self-hosted and managed", () => {
+        const highAvailability = { clickhouseReplicas: 2, keeperReplicas: 3, mongodbMembers: 3, hyperdxReplicas: 2, gatewayReplicas: 2, gatewayMaxReplicas: 6, zoneKey: "topology.kubernetes.io/zone" };
+        for (const input of [selfHosted, managed]) {
+            const values = buildClickStackValues({ ...input, highAvailability }) as Values;
+            expect(values.hyperdx.deployment.replicas).toBe(2);
+            expect(leafPaths(values).filter((p) => !isChartKey(p))).toEqual([]);
+        }
     });
 
     it("self-hosted without a storage class leaves the cluster default alone", () => {

@@ -209,6 +209,38 @@ describe("the policies in the prod stack (managed: no ClickHouse, no Keeper in t
     });
 });
 
+describe("the policies in a highly available dev stack: the replication paths, and nothing more", () => {
+    // The second replica of each: the same workload labels with another replica id.
+    const second = {
+        clickhouse: { ...POD.clickhouse, labels: { ...POD.clickhouse.labels, "clickhouse.com/replica-id": "1" } },
+        keeper: { ...POD.keeper, labels: { ...POD.keeper.labels, "clickhouse.com/keeper-replica-id": "2" } },
+        mongodb: { ...POD.mongodb, labels: { ...POD.mongodb.labels } },
+    };
+    let policies: Policy[];
+    beforeAll(async () => { policies = policiesOf(await runProgram("dev", { highAvailability: { enabled: true } })); });
+
+    it.each([
+        ["ClickHouse replica → replica: parts (interserver)", POD.clickhouse, second.clickhouse, 9009, true],
+        ["ClickHouse replica → replica: the cluster's queries (management)", second.clickhouse, POD.clickhouse, 9001, true],
+        ["ClickHouse replica → replica: native", POD.clickhouse, second.clickhouse, 9000, false],
+        ["ClickHouse → a second Keeper: client port", POD.clickhouse, second.keeper, 2181, true],
+        ["Keeper → Keeper: Raft", POD.keeper, second.keeper, 9234, true],
+        ["Keeper → Keeper: client port", POD.keeper, second.keeper, 2181, false],
+        ["the operator → a second Keeper", POD.clickhouseOperator, second.keeper, 2181, true],
+        ["the operator → a second ClickHouse replica", POD.clickhouseOperator, second.clickhouse, 9001, true],
+        ["MongoDB member → member", POD.mongodb, second.mongodb, 27017, true],
+        ["the demo → a second ClickHouse replica", POD.demo, second.clickhouse, 9009, false],
+        ["the demo → a second Keeper", POD.demo, second.keeper, 9234, false],
+        ["the alerts task → MongoDB", POD.hyperdxTask, second.mongodb, 27017, true],
+    ])("%s: %s", (_, source, destination, port, expected) => {
+        expect(allowed(policies, source, destination, port as number)).toBe(expected);
+    });
+
+    it("the same policies as the single-replica stack: one layout's table serves both", async () => {
+        expect(policies).toEqual(policiesOf(await runProgram("dev")));
+    });
+});
+
 describe("networkPolicies config", () => {
     it("false: no NetworkPolicy", async () => {
         const run = await runProgram("dev", { networkPolicies: false });
