@@ -4,13 +4,14 @@
 # pods Running/Ready and Job pods Succeeded; no container runs).
 #
 #   e2e/cluster.sh up <run-dir> [nodes]   start; writes <run-dir>/kubeconfig
+#   e2e/cluster.sh zones <run-dir> <n>    scale to n nodes (1-3), one zone each (topology.kubernetes.io/zone e2e-zone-<i>)
 #   e2e/cluster.sh down <run-dir>         delete it and stop every process it started
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 action="${1:-}"; run_dir="${2:-}"
-[[ "$action" == up || "$action" == down ]] && [[ -n "$run_dir" ]] \
-  || { echo "usage: e2e/cluster.sh up|down <run-dir> [nodes 1-3]" >&2; exit 2; }
+[[ "$action" == up || "$action" == down || "$action" == zones ]] && [[ -n "$run_dir" ]] \
+  || { echo "usage: e2e/cluster.sh up|zones|down <run-dir> [nodes 1-3]" >&2; exit 2; }
 tools="$("$here/toolchain.sh" --check)" || { echo "cluster: the toolchain is not built; run e2e/toolchain.sh" >&2; exit 2; }
 export PATH="$tools/bin:$PATH"
 export KWOK_WORKDIR="$run_dir/kwok"   # kwokctl keeps the cluster's files and pids here, not in ~/.kwok
@@ -38,6 +39,21 @@ up)
   server="$(kubectl --kubeconfig "$run_dir/kubeconfig" config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
   [[ "$server" == https://127.0.0.1:* ]] || { echo "cluster: the API server is not on 127.0.0.1: $server" >&2; exit 1; }
   echo "cluster: up at $server with $nodes simulated node(s); kubeconfig $run_dir/kubeconfig"
+  ;;
+zones)
+  # The high-availability scenario: nodes in distinct zones for the scheduler and the operators' spread.
+  nodes="${3:-3}"
+  [[ "$nodes" =~ ^[1-3]$ ]] || { echo "cluster: nodes must be 1, 2 or 3 (given: $nodes)" >&2; exit 2; }
+  kwokctl scale node --name "$name" --replicas "$nodes" >>"$run_dir/kwokctl.log" 2>&1 \
+    || { tail -n 20 "$run_dir/kwokctl.log" >&2; echo "cluster: kwokctl scale failed" >&2; exit 1; }
+  k=(kubectl --kubeconfig "$run_dir/kubeconfig")
+  "${k[@]}" wait --for=condition=Ready node --all --timeout=60s >/dev/null
+  i=0
+  for node in $("${k[@]}" get nodes -o jsonpath='{.items[*].metadata.name}'); do
+    i=$((i + 1))
+    "${k[@]}" label node "$node" --overwrite "topology.kubernetes.io/zone=e2e-zone-$i" >/dev/null
+  done
+  echo "cluster: $i node(s), one zone each"
   ;;
 down)
   # The ClickHouse operator the scenarios run (e2e/operator.ts), if the test could not stop it.

@@ -1,6 +1,7 @@
 // The real-engine scenarios (issue 14): the built Pulumi CLI, the Kubernetes provider and a real
 // kube-apiserver (kwok nodes) run this program through the Automation API. In order; each step
 // relies on the state the previous ones left. Run by `npm run e2e` (e2e/run.sh), never by `npm test`.
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { AddressInfo } from "net";
@@ -179,11 +180,16 @@ async function expectOperatorWorkloads(s: Stack, stackName: string, pullSecret?:
             }, () => `no PodDisruptionBudget with expectedPods 1 selects ${pod.metadata.name}`);
             expect([pdb.metadata.name, pdb.status!.disruptionsAllowed]).toEqual([pdb.metadata.name, 0]);
             // So a drain's eviction of the only pod is refused (README, "Limits worth knowing").
-            const eviction = kubectl(["create", "--raw", `/api/v1/namespaces/${NAMESPACE}/pods/${pod.metadata.name}/eviction`, "-f", "-"],
-                JSON.stringify({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod.metadata.name, namespace: NAMESPACE } }));
+            const eviction = evict(pod.metadata.name);
             expect([eviction.status === 0, eviction.stderr]).toEqual([false, expect.stringMatching(/disruption budget/)]);
         }
     }
+}
+
+/** What a drain does to each pod: the Eviction API, which the API server refuses when a budget would break. */
+function evict(pod: string) {
+    return kubectl(["create", "--raw", `/api/v1/namespaces/${NAMESPACE}/pods/${pod}/eviction`, "-f", "-"],
+        JSON.stringify({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: NAMESPACE } }));
 }
 
 /** After a destroy: nothing the operator made is left in any namespace. */
@@ -579,7 +585,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         const failed = await timed("preview the policy-violations fixture", () =>
             violations.preview({ policyPacks: [path.join(copyProject(), "policies")] }).then(() => undefined, (e: Error) => String(e)));
         expect(failed).toBeDefined();
-        for (const policy of ["services-cluster-ip-only", "ingress-tls", "no-host-network-exposure", "no-plain-credentials", "helm-release-pinned"]) {
+        for (const policy of ["services-cluster-ip-only", "ingress-tls", "no-host-network-exposure", "no-plain-credentials", "helm-release-pinned", "replicated-workloads-guarded"]) {
             expect(failed).toMatch(new RegExp(`\\[mandatory\\]\\s+${policy}`));
         }
         await violations.workspace.removeStack("violations", { force: true });
@@ -711,6 +717,110 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(objects.filter((o) => !o.retained && exists(o)).map((o) => o.urn)).toEqual([]);
         if (!OPERATOR_SKIPPED) expectNoOperatorWorkloads();
         await s.workspace.removeStack("mirror");
+    });
+});
+
+// Issue 24: the replicated layout on three simulated nodes in three zones. The real scheduler places
+// the pods, the real disruption controller computes the budgets, the API server decides evictions.
+describe("high availability (issue 24)", () => {
+    const ZONE = "topology.kubernetes.io/zone";
+    const zoneOf = () => new Map(listOf<{ metadata: { name: string; labels: Labels } }>(["get", "nodes"]).map((n) => [n.metadata.name, n.metadata.labels[ZONE]]));
+    const podsOf = (selector: Labels) => listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",")])
+        .filter((p) => p.status.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    const budgetFor = (labels: Labels) => listOf<PdbObject>(["get", "pdb", "--namespace", NAMESPACE]).filter((b) => selects(b.spec.selector.matchLabels, labels));
+
+    test("13. an HA stack across three zones: spread by the scheduler, guarded by its budgets, no drift, destroyed", async () => {
+        const zones = spawnSync("bash", [path.join(ROOT, "e2e", "cluster.sh"), "zones", RUN_DIR, "3"], { encoding: "utf8" });
+        expect([zones.status, zones.stderr]).toEqual([0, ""]);
+        expect(new Set(zoneOf().values()).size).toBe(3);
+        // ClickHouse's two replicas and Keeper's three claim a volume each.
+        provisionVolumes("ha", 5);
+
+        const s = await stack("ha");
+        await e2eConfig(s);
+        await s.setConfig(`${PROJECT}:highAvailability.enabled`, { value: "true" }, true);
+        await s.setConfig(`${PROJECT}:demo.enabled`, { value: "false" }, true);
+        // The pack's replicated-workloads-guarded sees the chart's rendered children here (not under mocks).
+        const pack = { policyPacks: [path.join(copyProject(), "policies")] };
+        const up = await timed("up the HA stack with the policy pack", () => s.up(pack));
+        expect(up.summary.result).toBe("succeeded");
+        expect(up.stdout).not.toMatch(/mandatory/);
+
+        const selectors = clickstackPods("my-clickstack");
+        const zone = zoneOf();
+        // HyperDX 2; the gateway 2 from its autoscaler's floor (the HPA controller scales a Deployment
+        // below minReplicas up without metrics, so no metrics server is needed for this).
+        for (const [workload, count] of [["hyperdx", 2], ["gateway", 2]] as const) {
+            const pods = await timed(`HA: ${workload} has ${count} Ready pods`, () => within(120, () => {
+                const ready = podsOf(selectors[workload]);
+                return ready.length === count ? ready : undefined;
+            }, () => `${workload}: ${podsOf(selectors[workload]).length} Ready pods, expected ${count}`));
+            // The scheduler put them in different zones and on different nodes.
+            expect([workload, new Set(pods.map((p) => zone.get(p.spec.nodeName!))).size]).toEqual([workload, count]);
+            // Its budget, as the disruption controller counts it: every pod expected, one may go.
+            const pdb = await within(60, () => {
+                const b = budgetFor(pods[0].metadata.labels);
+                return b.length === 1 && b[0].status?.expectedPods === count && b[0].status.disruptionsAllowed === count - 1 ? b[0] : undefined;
+            }, () => `${workload}: no budget with expectedPods ${count}: ${JSON.stringify(budgetFor(pods[0].metadata.labels).map((b) => b.status))}`);
+            expect(pdb.spec.minAvailable).toBe(1);
+            // Drains cordon first. With every node cordoned the evicted pod's replacement cannot start,
+            // so the budget must hold the last one: one eviction goes through, the next is refused.
+            // (Without the cordon, kwok readies the replacement within milliseconds and the second
+            // eviction is rightly allowed.)
+            const cordon = (verb: "cordon" | "uncordon") => expect(kubectl([verb, ...zone.keys()]).status).toBe(0);
+            cordon("cordon");
+            try {
+                const first = evict(pods[0].metadata.name);
+                expect([workload, first.status, first.stderr]).toEqual([workload, 0, ""]);
+                const second = await within(30, () => {
+                    const r = evict(pods[1].metadata.name);
+                    return r.status !== 0 ? r : undefined;
+                }, () => `${workload}: the eviction of its last ready pod was not refused`);
+                expect(second.stderr).toMatch(/disruption budget/);
+                expect(podsOf(selectors[workload]).map((p) => p.metadata.name)).toEqual([pods[1].metadata.name]);
+            } finally {
+                cordon("uncordon");
+            }
+            await within(120, () => (podsOf(selectors[workload]).length === count ? true : undefined), () => `${workload}: the evicted pod was not replaced`);
+        }
+        // Alerts are checked by the chart's CronJob, not inside the app pods.
+        const cron = kubectlJson<{ spec: { schedule: string; concurrencyPolicy: string } }>(["get", "cronjob", "my-clickstack-check-alerts", "--namespace", NAMESPACE]);
+        expect([cron.spec.schedule, cron.spec.concurrencyPolicy]).toEqual(["*/1 * * * *", "Forbid"]);
+        const config = kubectlJson<{ data: Record<string, string> }>(["get", "configmap", "clickstack-config", "--namespace", NAMESPACE]);
+        expect(config.data.RUN_SCHEDULED_TASKS_EXTERNALLY).toBe("true");
+        // MongoDB's budget exists and keeps the majority; no MongoDB operator runs here, so no member pod exists to count.
+        const mongodbBudget = kubectlJson<PdbObject>(["get", "pdb", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
+        expect([mongodbBudget.spec.minAvailable, mongodbBudget.spec.selector.matchLabels]).toEqual([2, selectors.mongodb]);
+
+        // What the real ClickHouse operator builds for 2 ClickHouse replicas and 3 Keepers (started
+        // here when this scenario runs alone: `npm run e2e -- -t "13\."`).
+        if (!OPERATOR_SKIPPED) {
+            operator ??= await timed("start the ClickHouse operator", () => startOperator());
+            for (const [workload, count] of [["clickhouse", 2], ["keeper", 3]] as const) {
+                const labelArg = Object.entries(selectors[workload]).map(([k, v]) => `${k}=${v}`).join(",");
+                const sets = await timed(`HA: operator-made ${workload} StatefulSets Ready`, () => within(180, () => {
+                    const items = listOf<StatefulSetObject>(["get", "statefulsets", "--namespace", NAMESPACE, "-l", labelArg]);
+                    return items.length === count && items.every((i) => (i.status.readyReplicas ?? 0) === i.spec.replicas) ? items : undefined;
+                }, () => `the operator made no ${count} Ready ${workload} StatefulSets.\nOperator log (${OPERATOR_LOG}):\n${operatorLogTail()}`));
+                // One StatefulSet of one pod per replica.
+                expect(sets.map((set) => set.spec.replicas)).toEqual(Array(count).fill(1));
+                const pods = podsOf(selectors[workload]);
+                expect([workload, pods.length, new Set(pods.map((p) => zone.get(p.spec.nodeName!))).size]).toEqual([workload, count, count]);
+                // The operator's budget now allows one disruption (the single-replica layout allows none).
+                const pdb = await within(60, () => {
+                    const b = budgetFor(pods[0].metadata.labels);
+                    return b.length === 1 && b[0].status?.expectedPods === count ? b[0] : undefined;
+                }, () => `${workload}: no budget with expectedPods ${count}`);
+                expect([workload, pdb.status!.disruptionsAllowed]).toEqual([workload, 1]);
+            }
+        }
+
+        expect(await drift(s, "preview the HA stack (no change)", pack)).toEqual([]);
+        const objects = await kubernetesObjects(s);
+        await timed("destroy the HA stack", () => s.destroy());
+        expect(objects.filter((o) => !o.retained && exists(o)).map((o) => o.urn)).toEqual([]);
+        if (!OPERATOR_SKIPPED) expectNoOperatorWorkloads();
+        await s.workspace.removeStack("ha");
     });
 });
 

@@ -25,4 +25,4 @@ printf '[{"step":"toolchain (already built: check only)","seconds":%s},{"step":"
   "$toolchain_seconds" "$cluster_seconds" >"$E2E_RUN_DIR/timings-scripts.json"
 
 echo "e2e: run folder $E2E_RUN_DIR"
-npx jest -c e2e/jest.config.js --runInBand
+npx jest -c e2e/jest.config.js --runInBand "$@"

@@ -44,3 +44,13 @@ new kubernetes.helm.v3.Release("unpinned", {
     namespace,
     values: { seed: seed.result },
 });
+
+// replicated-workloads-guarded (a stack policy): two replicas, no budget, no spread.
+new kubernetes.apps.v1.Deployment("replicated-unguarded", {
+    metadata: { namespace },
+    spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: "replicated" } },
+        template: { metadata: { labels: { app: "replicated" } }, spec: { containers: [{ name: "main", image: "registry.k8s.io/pause:3.10" }] } },
+    },
+});

@@ -53,7 +53,7 @@ function spreads(podSpec: Props | undefined, labels: Record<string, string>): bo
  * A workload with more than one replica survives a drain, an upgrade and a lost node only with a
  * PodDisruptionBudget that keeps some of it, and with its replicas apart. Checked on the stack as a
  * whole: a budget is another resource. Replica counts come from `spec.replicas`, or the floor of a
- * HorizontalPodAutoscaler that targets the workload (the chart then leaves `replicas` out). The
+ * HorizontalPodAutoscaler that targets the workload, whichever is larger. The
  * ClickHouse operator writes its own budgets and spreads its pods when its custom resources name a
  * zone or node key; the MongoDB operator writes no budget, so the program must.
  */
@@ -80,7 +80,9 @@ export const policy: StackValidationPolicy = {
 
         for (const r of all.filter((x) => x.type === T.deployment || x.type === T.statefulSet)) {
             const kind = kindOf(r.type);
-            const replicas: number = r.props.spec?.replicas ?? floors.get(`${kind}/${namespaceOf(r)}/${r.props.metadata?.name}`) ?? 1;
+            // The larger of the two: the API server fills in `replicas` (1) where an autoscaler owns it,
+            // and AnalyzeStack sees the live object (pulumi/pulumi pkg/resource/deploy step_generator.go AnalyzeResources: outputs).
+            const replicas = Math.max(r.props.spec?.replicas ?? 1, floors.get(`${kind}/${namespaceOf(r)}/${r.props.metadata?.name}`) ?? 1);
             if (replicas <= 1 || skip(r)) continue;
             const labels = r.props.spec?.template?.metadata?.labels ?? {};
             const name = objectName(r);

@@ -142,6 +142,12 @@ describe("replicated-workloads-guarded on the rendered objects", () => {
         expect(await stackViolations(policy, asResources(changed))).toEqual([expected]);
     });
 
+    it("the live gateway, with the replicas the API server filled in, still counts its autoscaler's floor", async () => {
+        const live = edit("Deployment", "my-clickstack-otel-collector", (o) => { o.spec.replicas = 1; });
+        expect(await stackViolations(policy, asResources(live.filter((o) => !(o.kind === "PodDisruptionBudget" && o.metadata.name === "my-clickstack-otel-collector")))))
+            .toEqual([expect.stringMatching(/^Deployment otel-demo\/my-clickstack-otel-collector runs 2 replicas but no PodDisruptionBudget/)]);
+    });
+
     it("a single replica needs neither; the allow-list skips a workload", async () => {
         const single = edit("Deployment", "my-clickstack-app", (o) => { o.spec.replicas = 1; delete o.spec.template.spec.topologySpreadConstraints; });
         expect(await stackViolations(policy, asResources(single.filter((o) => o.metadata.name !== "my-clickstack-pdb")))).toEqual([]);
