@@ -192,6 +192,15 @@ function evict(pod: string) {
         JSON.stringify({ apiVersion: "policy/v1", kind: "Eviction", metadata: { name: pod, namespace: NAMESPACE } }));
 }
 
+/** Destroys a stack the scenario created, checks nothing of it (nor of the operator's) is left, and removes it. */
+async function destroyAndExpectGone(s: Stack, name: string, step: string): Promise<void> {
+    const objects = await kubernetesObjects(s);
+    await timed(step, () => s.destroy());
+    expect(objects.filter((o) => !o.retained && exists(o)).map((o) => o.urn)).toEqual([]);
+    if (!OPERATOR_SKIPPED) expectNoOperatorWorkloads();
+    await s.workspace.removeStack(name);
+}
+
 /** After a destroy: nothing the operator made is left in any namespace. */
 function expectNoOperatorWorkloads(): void {
     // Named after the custom resources (SpecificName: <CR name>-clickhouse, <CR name>-keeper); the PDBs carry no role label.
@@ -712,11 +721,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect([...new Set(images.map((i) => imageRepository(i.split(": ")[1])))].filter((r) => !listedRepos.has(r))).toEqual([]);
 
         expect(await drift(s, "preview with imageRegistry (no change)", pack)).toEqual([]);
-        const objects = await kubernetesObjects(s);
-        await timed("destroy the mirror stack", () => s.destroy());
-        expect(objects.filter((o) => !o.retained && exists(o)).map((o) => o.urn)).toEqual([]);
-        if (!OPERATOR_SKIPPED) expectNoOperatorWorkloads();
-        await s.workspace.removeStack("mirror");
+        await destroyAndExpectGone(s, "mirror", "destroy the mirror stack");
     });
 });
 
@@ -816,11 +821,7 @@ describe("high availability (issue 24)", () => {
         }
 
         expect(await drift(s, "preview the HA stack (no change)", pack)).toEqual([]);
-        const objects = await kubernetesObjects(s);
-        await timed("destroy the HA stack", () => s.destroy());
-        expect(objects.filter((o) => !o.retained && exists(o)).map((o) => o.urn)).toEqual([]);
-        if (!OPERATOR_SKIPPED) expectNoOperatorWorkloads();
-        await s.workspace.removeStack("ha");
+        await destroyAndExpectGone(s, "ha", "destroy the HA stack");
     });
 });
 
