@@ -10,6 +10,7 @@ import { PreviewOptions, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../config";
 import { ADMIN_SECRET_KEYS } from "../components/bootstrap/bootstrap";
 import { formatImage, imageRepository, parseImage } from "../components/common/images";
+import { selects } from "../policies/kubernetes";
 import { clickstackPods } from "../components/clickstack/clickstack";
 import { API_KEY_SECRET } from "../components/collectors/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
@@ -135,7 +136,6 @@ interface PdbObject {
     spec: { selector: { matchLabels: Labels }; minAvailable?: number; maxUnavailable?: number };
     status?: { expectedPods?: number; currentHealthy?: number; disruptionsAllowed?: number };
 }
-const selects = (selector: Labels, labels: Labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 const listOf = <T>(args: string[]) => kubectlJson<{ items: T[] }>(args).items;
 
 /**
@@ -171,11 +171,11 @@ async function expectOperatorWorkloads(s: Stack, stackName: string, pullSecret?:
 
             // The program's NetworkPolicy for this workload selects the pod by its real labels.
             const policy = kubectlJson<{ spec: { podSelector: { matchLabels: Labels } } }>(["get", "networkpolicy", `my-clickstack-${workload}`, "--namespace", NAMESPACE]);
-            expect([workload, selects(policy.spec.podSelector.matchLabels, pod.metadata.labels)]).toEqual([workload, true]);
+            expect([workload, selects(policy.spec.podSelector, pod.metadata.labels)]).toEqual([workload, true]);
 
             // The operator's PodDisruptionBudget guards it; with one replica it allows no disruption.
             const pdb = await within(60, () => {
-                const guarding = listOf<PdbObject>(["get", "pdb", "--namespace", NAMESPACE]).filter((b) => selects(b.spec.selector.matchLabels, pod.metadata.labels));
+                const guarding = listOf<PdbObject>(["get", "pdb", "--namespace", NAMESPACE]).filter((b) => selects(b.spec.selector, pod.metadata.labels));
                 return guarding.length === 1 && guarding[0].status?.expectedPods === 1 ? guarding[0] : undefined;
             }, () => `no PodDisruptionBudget with expectedPods 1 selects ${pod.metadata.name}`);
             expect([pdb.metadata.name, pdb.status!.disruptionsAllowed]).toEqual([pdb.metadata.name, 0]);
@@ -732,7 +732,7 @@ describe("high availability (issue 24)", () => {
     const zoneOf = () => new Map(listOf<{ metadata: { name: string; labels: Labels } }>(["get", "nodes"]).map((n) => [n.metadata.name, n.metadata.labels[ZONE]]));
     const podsOf = (selector: Labels) => listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",")])
         .filter((p) => p.status.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
-    const budgetFor = (labels: Labels) => listOf<PdbObject>(["get", "pdb", "--namespace", NAMESPACE]).filter((b) => selects(b.spec.selector.matchLabels, labels));
+    const budgetFor = (labels: Labels) => listOf<PdbObject>(["get", "pdb", "--namespace", NAMESPACE]).filter((b) => selects(b.spec.selector, labels));
 
     test("13. an HA stack across three zones: spread by the scheduler, guarded by its budgets, no drift, destroyed", async () => {
         const zones = spawnSync("bash", [path.join(ROOT, "e2e", "cluster.sh"), "zones", RUN_DIR, "3"], { encoding: "utf8" });

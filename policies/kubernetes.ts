@@ -13,6 +13,12 @@ export const TYPES = {
     helmChart: "kubernetes:helm.sh/v4:Chart",
     statefulSet: "kubernetes:apps/v1:StatefulSet",
     pvc: "kubernetes:core/v1:PersistentVolumeClaim",
+    deployment: "kubernetes:apps/v1:Deployment",
+    hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    clickhouseCluster: "kubernetes:clickhouse.com/v1alpha1:ClickHouseCluster",
+    keeperCluster: "kubernetes:clickhouse.com/v1alpha1:KeeperCluster",
+    mongodbCommunity: "kubernetes:mongodbcommunity.mongodb.com/v1:MongoDBCommunity",
 } as const;
 
 /** Workload types and where their pod spec is. */
@@ -72,4 +78,26 @@ export function isAllowed(args: Pick<ResourceValidationArgs, "props" | "name" | 
     const allow = args.getConfig<{ allow?: string[] }>().allow ?? [];
     const metadataName: string | undefined = args.props?.metadata?.name;
     return [objectName(args), args.name, metadataName].some((n) => n !== undefined && allow.includes(n));
+}
+
+/** What a label selector holds (matchLabels and matchExpressions). */
+export interface Selector {
+    matchLabels?: Record<string, string>;
+    matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** Whether `selector` selects pods labelled `labels` (Kubernetes' rules; an empty selector selects all). */
+export function selects(selector: Selector | undefined, labels: Readonly<Record<string, string>>): boolean {
+    if (selector === undefined || selector === null) return false;
+    const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const byExpression = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+        switch (operator) {
+            case "In": return key in labels && values.includes(labels[key]);
+            case "NotIn": return !(key in labels) || !values.includes(labels[key]);
+            case "Exists": return key in labels;
+            case "DoesNotExist": return !(key in labels);
+            default: return false;
+        }
+    });
+    return byLabel && byExpression;
 }

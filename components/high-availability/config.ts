@@ -46,23 +46,25 @@ const count = (what: string, max: number) =>
     z.union([z.number(), z.string().regex(/^[0-9]+$/).transform(Number)], { error: `must be a whole number (${what})` })
         .pipe(z.number().int("must be a whole number").min(1, "must be at least 1").max(max, `must be at most ${max}`));
 
-const KEYS = ["enabled", "zoneKey", "clickhouseReplicas", "keeperReplicas", "mongodbMembers", "hyperdxReplicas", "gatewayReplicas", "gatewayMaxReplicas"];
+/** The keys of `highAvailability`, each optional: unset, the switch's layout applies. */
+const FIELDS = {
+    enabled: booleanish.optional(),
+    zoneKey: z.union([z.literal(""), z.string().regex(LABEL_KEY, "must be a node label key such as topology.kubernetes.io/zone, or \"\" to spread across nodes only")]).optional(),
+    clickhouseReplicas: count("ClickHouse replicas, e.g. 2", 10).optional(),
+    keeperReplicas: count("Keeper replicas, e.g. 3", 7).optional(),
+    // A replica set has at most 7 voting members.
+    mongodbMembers: count("MongoDB members, e.g. 3", 7).optional(),
+    hyperdxReplicas: count("HyperDX replicas, e.g. 2", 20).optional(),
+    gatewayReplicas: count("gateway replicas, e.g. 2", 100).optional(),
+    gatewayMaxReplicas: count("the gateway autoscaler's ceiling, e.g. 6", 100).optional(),
+};
+const KEYS = Object.keys(FIELDS);
 
 export const highAvailabilityConfig = slice({
     name: "high-availability",
     defaults: { highAvailability: {} },
     shape: {
-        highAvailability: z.strictObject({
-            enabled: booleanish.optional(),
-            zoneKey: z.union([z.literal(""), z.string().regex(LABEL_KEY, "must be a node label key such as topology.kubernetes.io/zone, or \"\" to spread across nodes only")]).optional(),
-            clickhouseReplicas: count("ClickHouse replicas, e.g. 2", 10).optional(),
-            keeperReplicas: count("Keeper replicas, e.g. 3", 7).optional(),
-            // A replica set has at most 7 voting members.
-            mongodbMembers: count("MongoDB members, e.g. 3", 7).optional(),
-            hyperdxReplicas: count("HyperDX replicas, e.g. 2", 20).optional(),
-            gatewayReplicas: count("gateway replicas, e.g. 2", 100).optional(),
-            gatewayMaxReplicas: count("the gateway autoscaler's ceiling, e.g. 6", 100).optional(),
-        }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: ${KEYS.join(", ")}` : `must be an object such as {enabled: true}; keys: ${KEYS.join(", ")}` }).default({}),
+        highAvailability: z.strictObject(FIELDS, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: ${KEYS.join(", ")}` : `must be an object such as {enabled: true}; keys: ${KEYS.join(", ")}` }).default({}),
     },
     rules: (c, problem) => {
         const ha = c.highAvailability;

@@ -1,37 +1,5 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { isAllowed, kindOf, objectName, Props } from "../kubernetes";
-
-/** What a label selector holds (matchLabels and matchExpressions). */
-interface Selector {
-    matchLabels?: Record<string, string>;
-    matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-/** Whether `selector` selects pods labelled `labels` (Kubernetes' rules; an empty selector selects all). */
-export function selects(selector: Selector | undefined, labels: Record<string, string>): boolean {
-    if (selector === undefined || selector === null) return false;
-    const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-    const byExpression = (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
-        switch (operator) {
-            case "In": return key in labels && values.includes(labels[key]);
-            case "NotIn": return !(key in labels) || !values.includes(labels[key]);
-            case "Exists": return key in labels;
-            case "DoesNotExist": return !(key in labels);
-            default: return false;
-        }
-    });
-    return byLabel && byExpression;
-}
-
-const T = {
-    deployment: "kubernetes:apps/v1:Deployment",
-    statefulSet: "kubernetes:apps/v1:StatefulSet",
-    hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
-    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
-    clickhouse: "kubernetes:clickhouse.com/v1alpha1:ClickHouseCluster",
-    keeper: "kubernetes:clickhouse.com/v1alpha1:KeeperCluster",
-    mongodb: "kubernetes:mongodbcommunity.mongodb.com/v1:MongoDBCommunity",
-} as const;
+import { isAllowed, kindOf, objectName, Props, Selector, selects, TYPES } from "../kubernetes";
 
 /** The ClickHouse operator's default replica count when the spec leaves it out (api/v1alpha1/defaults.go). */
 const OPERATOR_DEFAULT_REPLICAS = 3;
@@ -68,17 +36,17 @@ export const policy: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const all = args.resources;
-        const budgets = all.filter((r) => r.type === T.pdb);
+        const budgets = all.filter((r) => r.type === TYPES.pdb);
         const guarded = (namespace: string | undefined, labels: Record<string, string>) =>
             budgets.some((b) => namespaceOf(b) === namespace && selects(b.props.spec?.selector, labels));
         const floors = new Map<string, number>();
-        for (const h of all.filter((r) => r.type === T.hpa)) {
+        for (const h of all.filter((r) => r.type === TYPES.hpa)) {
             const target = h.props.spec?.scaleTargetRef ?? {};
             floors.set(`${target.kind}/${namespaceOf(h)}/${target.name}`, h.props.spec?.minReplicas ?? 1);
         }
         const skip = (r: PolicyResource) => isAllowed({ props: r.props, name: r.name, getConfig: args.getConfig });
 
-        for (const r of all.filter((x) => x.type === T.deployment || x.type === T.statefulSet)) {
+        for (const r of all.filter((x) => x.type === TYPES.deployment || x.type === TYPES.statefulSet)) {
             const kind = kindOf(r.type);
             // The larger of the two: the API server fills in `replicas` (1) where an autoscaler owns it,
             // and AnalyzeStack sees the live object (pulumi/pulumi pkg/resource/deploy step_generator.go AnalyzeResources: outputs).
@@ -93,14 +61,14 @@ export const policy: StackValidationPolicy = {
                 reportViolation(`${kind} ${name} runs ${replicas} replicas with no spread across zones or nodes (topologySpreadConstraints or podAntiAffinity selecting its pods): they may share the node that fails.`, r.urn);
             }
         }
-        for (const r of all.filter((x) => x.type === T.clickhouse || x.type === T.keeper)) {
+        for (const r of all.filter((x) => x.type === TYPES.clickhouseCluster || x.type === TYPES.keeperCluster)) {
             const replicas: number = r.props.spec?.replicas ?? OPERATOR_DEFAULT_REPLICAS;
             const template = r.props.spec?.podTemplate ?? {};
             if (replicas > 1 && !skip(r) && !template.topologyZoneKey && !template.nodeHostnameKey) {
                 reportViolation(`${kindOf(r.type)} ${objectName(r)} runs ${replicas} replicas without spec.podTemplate.topologyZoneKey or nodeHostnameKey: the operator spreads its pods only when one is set.`, r.urn);
             }
         }
-        for (const r of all.filter((x) => x.type === T.mongodb)) {
+        for (const r of all.filter((x) => x.type === TYPES.mongodbCommunity)) {
             const members: number = r.props.spec?.members ?? 1;
             if (members <= 1 || skip(r)) continue;
             // The operator's StatefulSet labels its pods `app: <name>-svc` (controllers/construct/mongodbstatefulset.go).

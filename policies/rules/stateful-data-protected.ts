@@ -5,9 +5,9 @@ import { isAllowed, kindOf, TYPES } from "../kubernetes";
 const STATEFUL_TYPES = new Set<string>([
     TYPES.statefulSet,
     TYPES.pvc,
-    "kubernetes:clickhouse.com/v1alpha1:ClickHouseCluster",
-    "kubernetes:clickhouse.com/v1alpha1:KeeperCluster",
-    "kubernetes:mongodbcommunity.mongodb.com/v1:MongoDBCommunity",
+    TYPES.clickhouseCluster,
+    TYPES.keeperCluster,
+    TYPES.mongodbCommunity,
 ]);
 
 const configSchema: PolicyConfigSchema = {

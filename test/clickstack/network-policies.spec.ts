@@ -5,6 +5,7 @@
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { buildNetworkPolicies, NetworkPolicySpec } from "../../components/clickstack/network-policies";
 import { clickstackPods } from "../../components/clickstack/clickstack";
+import { selects } from "../../policies/kubernetes";
 import { ProgramRun, Recorded, runProgram } from "../harness";
 
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
@@ -12,14 +13,6 @@ const NS = "otel-demo";
 
 interface Pod { readonly namespace: string; readonly labels: Readonly<Record<string, string>> }
 interface Policy { readonly namespace: string; readonly spec: NetworkPolicySpec }
-type Selector = { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
-
-/** A label selector: every matchLabels entry must match; {} matches everything. */
-function selects(selector: Selector | undefined, labels: Readonly<Record<string, string>>): boolean {
-    if (selector === undefined) return false;
-    if (selector.matchExpressions?.length) throw new Error("matchExpressions are not evaluated here; extend the evaluator first");
-    return Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-}
 
 /**
  * Kubernetes NetworkPolicy ingress: a pod that no Ingress policy selects accepts everything; a

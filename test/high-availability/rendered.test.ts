@@ -9,7 +9,8 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { buildClickStackValues, ClickStackValuesInput } from "../../components/clickstack/clickstack";
 import { HA_DEFAULTS } from "../../components/high-availability/config";
-import { policy, selects } from "../../policies/rules/replicated-workloads-guarded";
+import { selects } from "../../policies/kubernetes";
+import { policy } from "../../policies/rules/replicated-workloads-guarded";
 import { kubeResource, stackViolations } from "../policies/policy-args";
 import { ROOT } from "../root";
 
@@ -43,9 +44,9 @@ describe("HyperDX", () => {
     const labels = app.spec.template.metadata.labels;
 
     it("two replicas; no strategy, so Kubernetes' default (maxUnavailable 25% rounded down: 0 of 2) never takes the last ready pod", () => {
+        // The default (25% rounded down) then allows 0 of 2 unavailable: what holds it is that the chart sets no strategy.
         expect(app.spec.replicas).toBe(2);
         expect(app.spec.strategy).toBeUndefined();
-        expect(Math.floor(0.25 * app.spec.replicas)).toBe(0);
     });
 
     it("spread across zones and nodes, each constraint selecting its own pods", () => {
