@@ -119,8 +119,9 @@ function crossFeatureRules(c: RawConfig, problem: Problem): void {
         for (const [key] of clickstackOnly.filter(([, set]) => set)) {
             problem(key, "is not allowed when mode is agent: an agent stack runs only the collectors and sends to the gateway at gatewayEndpoint; set it on the central stack");
         }
-        if (c.demo.enabled === true && c.gatewayEndpoint !== undefined && !isClusterLocalHttp(c.gatewayEndpoint)) {
-            problem("demo.enabled", "needs a cluster-local http:// gatewayEndpoint when mode is agent: the demo's services send plain OTLP to <host>:4317/4318 and cannot reach a TLS endpoint");
+        const workloadEndpoint = c.collectors.enabled && c.collectors.otlpEndpoint;
+        if (c.demo.enabled === true && !workloadEndpoint && c.gatewayEndpoint !== undefined && !isClusterLocalHttp(c.gatewayEndpoint)) {
+            problem("demo.enabled", "needs the workloads' endpoint (collectors.enabled and collectors.otlpEndpoint) or a cluster-local http:// gatewayEndpoint when mode is agent: the demo's services send plain OTLP to <host>:4317/4318 and cannot reach a TLS endpoint");
         }
     }
     if (c.capacity !== undefined && c.mode === "self-hosted" && c.clickhouseDataSize !== DEFAULTS.clickhouseDataSize) {

@@ -110,8 +110,7 @@ export = async () => {
     // The key's readers start once the key is there: after the Job, or with the Secret from config.
     const apiKey = bootstrap?.apiKey ?? ingestion;
 
-    if (config.collectors.enabled) {
-        new KubernetesCollectors("collectors", {
+    const collectors = config.collectors.enabled ? new KubernetesCollectors("collectors", {
             namespace: namespace.metadata.name,
             ingestion: apiKey,
             imageTag: config.collectors.imageTag,
@@ -119,14 +118,18 @@ export = async () => {
             chartSource: config.chartSources.otelCollector,
             clusterName: config.clusterName,
             images: config.images,
-        }, { provider });
-    }
+            // The workloads' own door: OTLP without a key, and their Prometheus metrics.
+            workloads: config.collectors.workloads,
+            networkPolicy: config.networkPolicies,
+        }, { provider }) : undefined;
 
+    // The demo sends like any workload, without the key, when the endpoint is there; else to the
+    // gateway with the key (an agent's only to a cluster-local one: config refuses anything else).
     const demo = demoManifest && new OtelDemo("otel-demo", {
         namespace: namespace.metadata.name,
-        // An agent's demo sends to a cluster-local gateway (config refuses anything else).
-        collectorHost: clickstack?.collectorHost ?? new URL(config.gatewayEndpoint!).hostname,
-        ingestion: apiKey,
+        sendTo: collectors?.workloadEndpoint
+            ? { kind: "workload-endpoint", host: collectors.workloadEndpoint.host }
+            : { kind: "gateway", host: clickstack?.collectorHost ?? new URL(config.gatewayEndpoint!).hostname, ingestion: apiKey },
         manifest: demoManifest,
         images: config.images,
     }, { provider });
@@ -147,6 +150,7 @@ export = async () => {
         mode: config.mode,
         clusterName: config.clusterName,
         collectorEndpoint: ingestion.collectorEndpoint,
+        ...(collectors?.workloadEndpoint ? { workloadOtlpEndpoint: collectors.workloadEndpoint.http } : {}),
         ...(clickstack ? {
             hyperdxService: clickstack.hyperdxServiceName,
             hyperdxPortForward: clickstack.portForwardCommand,

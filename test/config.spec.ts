@@ -28,6 +28,14 @@ describe("stack config: bad values fail with the key, the value given and what i
         ["a whitespace ingestion key", { ingestionApiKey: "   " }, /^ingestionApiKey must not be empty or whitespace \(given: \[secret\]\)$/],
         ["a Bearer ingestion key", { ingestionApiKey: "Bearer 3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f" }, /^ingestionApiKey must be the bare key from Team Settings → API Keys, without a "Bearer " prefix/],
         ["the guide's collector image", { collectors: { imageTag: "0.123.0" } }, /^collectors.imageTag must be 0.149.0 or newer: .*k8s_attributes.*file_log.* \(given: "0.123.0"\)$/],
+        ["a sender namespace that is not a namespace name", { collectors: { otlpNamespaces: ["Team_A"] } }, /^collectors.otlpNamespaces.0 must be a DNS label: .* \(given: "Team_A"\)$/],
+        ["sender namespaces not a list", { collectors: { otlpNamespaces: "team-a" } }, /^collectors.otlpNamespaces must be a list of namespace names \(given: "team-a"\)$/],
+        ["a namespace both allowed and refused", { collectors: { otlpNamespaces: ["team-a", "kube-system"] } }, /^collectors.otlpNamespaces names kube-system, which collectors.otlpExceptNamespaces \(default kube-system\) refuses; drop it from one of the two \(given: \["team-a","kube-system"\]\)$/],
+        ["a namespace both allowed and refused, both given", { collectors: { otlpNamespaces: ["team-a"], otlpExceptNamespaces: ["team-a"] } }, /^collectors.otlpNamespaces names team-a, which collectors.otlpExceptNamespaces refuses/],
+        ["sender namespaces without the endpoint", { collectors: { otlpEndpoint: false, otlpExceptNamespaces: [] } }, /^collectors.otlpExceptNamespaces is only used with collectors.otlpEndpoint true; remove it or turn the endpoint on \(given: \[\]\)$/],
+        ["namespaces left unscraped without scraping", { collectors: { scrapePods: false, scrapeExceptNamespaces: ["team-a"] } }, /^collectors.scrapeExceptNamespaces is only used with collectors.scrapePods true; remove it or turn scraping on \(given: \["team-a"\]\)$/],
+        ["scrapePods not a boolean", { collectors: { scrapePods: "often" } }, /^collectors.scrapePods must be true or false \(given: "often"\)$/],
+        ["an unknown key under collectors", { collectors: { otlp: true } }, /^collectors unknown key\(s\) otlp; allowed: enabled, imageTag, otlpEndpoint, otlpNamespaces, otlpExceptNamespaces, scrapePods, scrapeExceptNamespaces/],
         ["a chart version range", { chartVersions: { clickstack: "^3.0.0" } }, /^chartVersions.clickstack must be an exact chart version such as 1.2.3 \(no ranges\) \(given: "\^3.0.0"\)$/],
         ["a demo URL without digest", { demo: { manifestUrl: "https://example.com/demo.yaml" } }, /^demo.sha256 is required with demo.manifestUrl/],
         ["a Cloud password in self-hosted mode", { clickhousePassword: "pw" }, /^clickhousePassword is only used when mode is managed/],
@@ -102,7 +110,11 @@ describe("stack config: defaults and sources", () => {
         expect(config.ingestionApiKey).toBeUndefined();
         expect(config.ingress).toBeUndefined();
         expect(config.managedClickHouse).toBeUndefined();
-        expect(config.collectors).toEqual({ enabled: true, imageTag: "0.158.0" });
+        // On by default: the workloads' OTLP endpoint open to every namespace but kube-system, and pod scraping everywhere.
+        expect(config.collectors).toEqual({
+            enabled: true, imageTag: "0.158.0",
+            workloads: { otlp: { namespaces: undefined, exceptNamespaces: ["kube-system"] }, scrape: { exceptNamespaces: [] } },
+        });
     });
 
     it("a local demo manifest wins over the pinned URL", () => {

@@ -29,7 +29,10 @@ export const PORTS = {
     keeperRaft: 9234,
 } as const;
 
-type Peer = { podSelector?: { matchLabels: PodLabels }; namespaceSelector?: { matchLabels?: PodLabels } };
+type Peer = {
+    podSelector?: { matchLabels: PodLabels };
+    namespaceSelector?: { matchLabels?: PodLabels; matchExpressions?: { key: string; operator: "In" | "NotIn"; values: string[] }[] };
+};
 interface IngressRule { ports?: { protocol: "TCP"; port: number }[]; from?: Peer[] }
 export interface NetworkPolicySpec {
     podSelector: { matchLabels: PodLabels };

@@ -8,6 +8,7 @@ import { ImageSource } from "../clickstack/clickstack-images";
 import { MirroredImage, mirrored, mirrorRepository, pullSecretRefs } from "../common/images";
 import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
 import { loadValuesObject, mergeValues } from "../common/values-file";
+import { WORKLOAD_ENDPOINT, workloadEndpointPolicy, WorkloadTelemetry, workloadTelemetryValues } from "./workload-telemetry";
 
 /**
  * Pinned chart, and the collector image that matches it: the chart's appVersion. The chart rewrites
@@ -58,6 +59,8 @@ export interface CollectorComputedValues {
     readonly clusterName: string;
     /** A mirror for the image, and pull secrets. @default upstream, none */
     readonly images?: ImageSource;
+    /** The workloads' OTLP endpoint and pod scraping, which the DaemonSet serves. @default neither */
+    readonly workloads?: WorkloadTelemetry;
 }
 
 /** The env var the values files' `resource` processor reads the cluster name from. */
@@ -76,7 +79,9 @@ export function buildCollectorValues(
             throw new Error(`Values file ${f} sets ${programOwned.join(", ")}, which the program computes; remove them from the file`);
         }
     }
-    const fromFile = mergeValues(mergeValues(loadValuesObject(commonFile), loadValuesObject(file)), {
+    const ownFile = mergeValues(loadValuesObject(commonFile), loadValuesObject(file));
+    const withWorkloads = kind === "daemonset" && computed.workloads ? mergeValues(ownFile, workloadTelemetryValues(computed.workloads)) : ownFile;
+    const fromFile = mergeValues(withWorkloads, {
         // Which collector its own metrics come from: the pipeline dashboard groups by it.
         config: { service: { telemetry: { resource: { "service.name": COLLECTOR_RELEASES[kind] } } } },
     });
@@ -109,11 +114,17 @@ export interface KubernetesCollectorsArgs {
     readonly clusterName: string;
     /** A mirror for the collector image, and pull secrets. @default upstream, none */
     readonly images?: ImageSource;
+    /** The workloads' OTLP endpoint and pod scraping, on the DaemonSet. @default neither */
+    readonly workloads?: WorkloadTelemetry;
+    /** Whether a NetworkPolicy limits who reaches the workloads' endpoint to its namespaces. @default true */
+    readonly networkPolicy?: boolean;
 }
 
 export class KubernetesCollectors extends pulumi.ComponentResource {
     public readonly deployment: kubernetes.helm.v4.Chart;
     public readonly daemonset: kubernetes.helm.v4.Chart;
+    /** The workloads' OTLP endpoint (`http://<service>.<namespace>:4318`, gRPC on 4317), when on. */
+    public readonly workloadEndpoint?: { readonly host: pulumi.Output<string>; readonly http: pulumi.Output<string>; readonly grpc: pulumi.Output<string> };
 
     constructor(name: string, args: KubernetesCollectorsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clickstack:collectors:KubernetesCollectors", name, {}, opts);
@@ -127,6 +138,7 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
                 apiKeyChecksum,
                 clusterName: args.clusterName,
                 images: args.images,
+                workloads: args.workloads,
             }));
         const collector = (kind: CollectorKind) => new kubernetes.helm.v4.Chart(`${name}-${kind}`, {
             ...chartLocation(args.chartSource ?? UPSTREAM, COLLECTOR_CHART, args.chartVersion ?? COLLECTOR_CHART.version),
@@ -136,7 +148,22 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: args.ingestion.ready });
         this.deployment = collector("deployment");
         this.daemonset = collector("daemonset");
-        this.registerOutputs({});
+        const otlp = args.workloads?.otlp;
+        if (otlp) {
+            const host = pulumi.interpolate`${WORKLOAD_ENDPOINT.service}.${args.namespace}`;
+            this.workloadEndpoint = {
+                host,
+                http: pulumi.interpolate`http://${host}:${WORKLOAD_ENDPOINT.httpPort}`,
+                grpc: pulumi.interpolate`http://${host}:${WORKLOAD_ENDPOINT.grpcPort}`,
+            };
+            if (args.networkPolicy ?? true) {
+                new kubernetes.networking.v1.NetworkPolicy(`${name}-workload-otlp`, {
+                    metadata: { name: `${COLLECTOR_RELEASES.daemonset}-otlp`, namespace: args.namespace },
+                    spec: workloadEndpointPolicy(otlp),
+                }, { parent: this });
+            }
+        }
+        this.registerOutputs({ workloadOtlpEndpoint: this.workloadEndpoint?.http });
     }
 }
 

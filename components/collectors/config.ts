@@ -2,11 +2,17 @@
 // the gateway they send to with its ingestion key (which, set on a central stack, replaces the bootstrap).
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { booleanish, slice } from "../common/config-slice";
+import { booleanish, dnsLabel, slice } from "../common/config-slice";
 import { COLLECTOR_CHART, MIN_COLLECTOR_IMAGE } from "./collectors";
+import { WorkloadTelemetry } from "./workload-telemetry";
 
 export interface CollectorsConfig {
-    readonly collectors: { readonly enabled: boolean; readonly imageTag: string };
+    readonly collectors: {
+        readonly enabled: boolean;
+        readonly imageTag: string;
+        /** The workloads' own telemetry through the DaemonSet collector (nothing when the collectors are off). */
+        readonly workloads: WorkloadTelemetry;
+    };
     /** Agent mode: the remote gateway's OTLP/HTTP endpoint the collectors send to. */
     readonly gatewayEndpoint?: string;
     /** The HyperDX ingestion API key from config (a Pulumi secret); set, it replaces the bootstrap. Required in agent mode. */
@@ -50,6 +56,12 @@ function atLeastMinimumCollector(tag: string): boolean {
     return a !== x ? a > x : b !== y ? b > y : c >= z2;
 }
 
+/** Namespaces that may send to the workload OTLP endpoint unless `collectors.otlpExceptNamespaces` says otherwise. */
+export const DEFAULT_OTLP_EXCEPT_NAMESPACES: readonly string[] = ["kube-system"];
+
+const namespaceList = z.array(dnsLabel(63), { error: "must be a list of namespace names" });
+const COLLECTORS_KEYS = ["enabled", "imageTag", "otlpEndpoint", "otlpNamespaces", "otlpExceptNamespaces", "scrapePods", "scrapeExceptNamespaces"] as const;
+
 const COLLECTORS_DEFAULTS = {
     gatewayEndpoint: "",
     ingestionApiKey: "",
@@ -73,10 +85,33 @@ export const collectorsConfig = slice({
             imageTag: z.string().regex(/^[0-9]+\.[0-9]+\.[0-9]+$/, "must be an opentelemetry-collector-contrib release tag such as 0.158.0")
                 .refine(atLeastMinimumCollector, `must be ${MIN_COLLECTOR_IMAGE} or newer: the opentelemetry-collector chart renames k8sattributes → k8s_attributes and filelog → file_log, which older images do not know (the guide's 0.123.0 crashes)`)
                 .default(COLLECTOR_CHART.imageTag),
-        }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: enabled, imageTag` : "must be an object" }).default({ enabled: true, imageTag: COLLECTOR_CHART.imageTag }),
+            // The workloads' door: OTLP without a key on the DaemonSet's node-local Service.
+            otlpEndpoint: booleanish.default(true),
+            /** Only these namespaces may send; unset: every namespace. */
+            otlpNamespaces: namespaceList.optional(),
+            /** These may not send. @default DEFAULT_OTLP_EXCEPT_NAMESPACES */
+            otlpExceptNamespaces: namespaceList.optional(),
+            // Pods annotated prometheus.io/scrape, each scraped by its node's collector.
+            scrapePods: booleanish.default(true),
+            scrapeExceptNamespaces: namespaceList.optional(),
+        }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: ${COLLECTORS_KEYS.join(", ")}` : "must be an object" })
+            .default({ enabled: true, imageTag: COLLECTOR_CHART.imageTag, otlpEndpoint: true, scrapePods: true }),
     },
     secretKeys: ["ingestionApiKey"],
     rules: (c, problem) => {
+        const { otlpEndpoint, otlpNamespaces, otlpExceptNamespaces, scrapePods, scrapeExceptNamespaces } = c.collectors;
+        if (!otlpEndpoint) {
+            for (const [key, value] of [["otlpNamespaces", otlpNamespaces], ["otlpExceptNamespaces", otlpExceptNamespaces]] as const) {
+                if (value !== undefined) problem(`collectors.${key}`, "is only used with collectors.otlpEndpoint true; remove it or turn the endpoint on");
+            }
+        }
+        const both = (otlpNamespaces ?? []).filter((ns) => (otlpExceptNamespaces ?? DEFAULT_OTLP_EXCEPT_NAMESPACES).includes(ns));
+        if (otlpEndpoint && both.length > 0) {
+            problem("collectors.otlpNamespaces", `names ${both.join(", ")}, which collectors.otlpExceptNamespaces${otlpExceptNamespaces === undefined ? " (default kube-system)" : ""} refuses; drop it from one of the two`);
+        }
+        if (!scrapePods && scrapeExceptNamespaces !== undefined) {
+            problem("collectors.scrapeExceptNamespaces", "is only used with collectors.scrapePods true; remove it or turn scraping on");
+        }
         if (c.mode === "agent") {
             if (c.gatewayEndpoint === undefined) {
                 problem("gatewayEndpoint", "is required when mode is agent: the central stack's OTLP endpoint, e.g. `pulumi config set gatewayEndpoint https://otlp.example.com` (its `otlpEndpoint` output)");
@@ -89,7 +124,16 @@ export const collectorsConfig = slice({
         }
     },
     toConfig: (c): CollectorsConfig => ({
-        collectors: c.collectors,
+        collectors: {
+            enabled: c.collectors.enabled,
+            imageTag: c.collectors.imageTag,
+            workloads: !c.collectors.enabled ? {} : {
+                ...(c.collectors.otlpEndpoint ? {
+                    otlp: { namespaces: c.collectors.otlpNamespaces, exceptNamespaces: c.collectors.otlpExceptNamespaces ?? [...DEFAULT_OTLP_EXCEPT_NAMESPACES] },
+                } : {}),
+                ...(c.collectors.scrapePods ? { scrape: { exceptNamespaces: c.collectors.scrapeExceptNamespaces ?? [] } } : {}),
+            },
+        },
         gatewayEndpoint: c.gatewayEndpoint,
         ingestionApiKey: c.ingestionApiKey === undefined ? undefined : pulumi.secret(c.ingestionApiKey),
     }),

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as yaml from "js-yaml";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "../collectors/ingestion";
+import { API_KEY_CHECKSUM_ANNOTATION, API_KEY_SECRET, IngestionRefs } from "../collectors/ingestion";
 import { ImageSource } from "../clickstack/clickstack-images";
 import { MirroredImage, mirrored, mirrorImage, pullSecretRefs } from "../common/images";
 
@@ -94,13 +94,24 @@ export async function loadDemoManifest(source: DemoManifestSource, fetchImpl: ty
     return parseDemoManifest(await readDemoManifest(source, fetchImpl), source);
 }
 
+/**
+ * Where the demo's services send: the workloads' endpoint, which needs no key; or the gateway, with
+ * the key from the ingestion Secret.
+ */
+export type DemoCollector =
+    | { readonly kind: "workload-endpoint"; readonly host: string }
+    | {
+        readonly kind: "gateway";
+        readonly host: string;
+        readonly apiKeySecret: { readonly name: string; readonly key: string };
+        readonly apiKeyChecksum: string;
+    };
+
 export interface DemoTransformInput {
     /** The stack's namespace: every namespaced object goes there. */
     readonly namespace: string;
-    /** The ClickStack gateway collector host the demo services send to. */
-    readonly collectorHost: string;
-    readonly apiKeySecret: { readonly name: string; readonly key: string };
-    readonly apiKeyChecksum: string;
+    /** The collector host the demo's services send to, and whether they carry the key. */
+    readonly collector: DemoCollector;
     /** A mirror for every image, and pull secrets. @default upstream, none */
     readonly images?: ImageSource;
 }
@@ -108,8 +119,10 @@ export interface DemoTransformInput {
 /**
  * Fixes the upstream manifest for this stack. Pure: returns new objects, leaves the input alone.
  * - drops the manifest's Namespace (the program owns it) and moves every object into `namespace`;
- * - points OTEL_COLLECTOR_NAME at the real ClickStack collector;
- * - keeps HYPERDX_API_KEY on the ingestion Secret and adds the key checksum to every pod template;
+ * - points OTEL_COLLECTOR_NAME at the workloads' endpoint, and drops the key (HYPERDX_API_KEY,
+ *   NEXT_PUBLIC_HYPERDX_API_KEY, which the fork hands to the browser) and every header that quotes
+ *   it; or, sending to the gateway, keeps HYPERDX_API_KEY on the ingestion Secret and adds the key
+ *   checksum to every pod template;
  * - prefixes cluster-scoped names with the namespace (two stacks cannot collide) and follows them in
  *   bindings;
  * - forces every Service to ClusterIP, and drops `targetPort: 0` (Kubernetes reads 0 as "the port";
@@ -175,32 +188,46 @@ interface PodTemplate {
 
 function wirePodTemplate(workload: KubeObject, input: DemoTransformInput) {
     const template = (workload.spec as { template: PodTemplate }).template;
-    template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, [API_KEY_CHECKSUM_ANNOTATION]: input.apiKeyChecksum } };
+    const collector = input.collector;
+    if (collector.kind === "gateway") {
+        template.metadata = { ...template.metadata, annotations: { ...template.metadata?.annotations, [API_KEY_CHECKSUM_ANNOTATION]: collector.apiKeyChecksum } };
+    }
     if (input.images?.pullSecrets.length) {
         template.spec.imagePullSecrets = [...(template.spec.imagePullSecrets ?? []), ...pullSecretRefs(input.images.pullSecrets)];
     }
     for (const container of [...template.spec.containers, ...(template.spec.initContainers ?? [])]) {
         if (container.image !== undefined) container.image = mirrorImage(container.image, input.images?.registry);
+        if (collector.kind === "workload-endpoint" && container.env) container.env = withoutKey(container.env);
         for (const env of container.env ?? []) {
             if (COLLECTOR_HOST_ENV.has(env.name) && env.value !== undefined) {
-                env.value = input.collectorHost;
+                env.value = collector.host;
             }
             const ref = env.valueFrom?.secretKeyRef;
-            if (env.name === input.apiKeySecret.key && ref) {
-                ref.name = input.apiKeySecret.name;
-                ref.key = input.apiKeySecret.key;
+            if (collector.kind === "gateway" && env.name === collector.apiKeySecret.key && ref) {
+                ref.name = collector.apiKeySecret.name;
+                ref.key = collector.apiKeySecret.key;
                 ref.optional = true; // pods start before the first key exists
             }
         }
     }
 }
 
+/** The env without the ingestion key: the variables read from its Secret, and those that quote them (`$(HYPERDX_API_KEY)`). */
+function withoutKey(env: EnvVar[]): EnvVar[] {
+    const keyVars = new Set(env.filter((e) => e.valueFrom?.secretKeyRef?.key === API_KEY_SECRET.key).map((e) => e.name));
+    return env.filter((e) => !keyVars.has(e.name) && ![...keyVars].some((name) => e.value?.includes(`$(${name})`)));
+}
+
 export interface OtelDemoArgs {
     readonly namespace: pulumi.Input<string>;
-    /** The ClickStack gateway collector host (`<service>.<namespace>`), from the ClickStack component. */
-    readonly collectorHost: pulumi.Input<string>;
-    /** The ingestion Secret (HYPERDX_API_KEY) and key checksum; the objects wait for `ingestion.ready`. */
-    readonly ingestion: IngestionRefs;
+    /**
+     * Where the services send (`<service>.<namespace>`): the workloads' endpoint, without a key (the
+     * demo starts at once: its SDKs retry until the node's collector answers); or the gateway, with
+     * the ingestion Secret (HYPERDX_API_KEY) and key checksum, once `ingestion.ready`.
+     */
+    readonly sendTo:
+        | { readonly kind: "workload-endpoint"; readonly host: pulumi.Input<string> }
+        | { readonly kind: "gateway"; readonly host: pulumi.Input<string>; readonly ingestion: IngestionRefs };
     /** The upstream manifest's objects, from loadDemoManifest. */
     readonly manifest: readonly KubeObject[];
     /** A mirror for every image, and pull secrets. @default upstream, none */
@@ -214,15 +241,18 @@ export class OtelDemo extends pulumi.ComponentResource {
 
     constructor(name: string, args: OtelDemoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clickstack:demo:OtelDemo", name, {}, opts);
-        const objs = pulumi.all([args.namespace, args.collectorHost, args.ingestion.secretName, args.ingestion.apiKeyChecksum])
-            .apply(([namespace, collectorHost, secretName, apiKeyChecksum]) => transformDemoManifest(args.manifest, {
-                namespace,
-                collectorHost,
-                apiKeySecret: { name: secretName, key: args.ingestion.secretKey },
-                apiKeyChecksum,
-                images: args.images,
+        const sendTo = args.sendTo;
+        const collector: pulumi.Output<DemoCollector> = sendTo.kind === "workload-endpoint"
+            ? pulumi.output(sendTo.host).apply((host) => ({ kind: "workload-endpoint" as const, host }))
+            : pulumi.all([sendTo.host, sendTo.ingestion.secretName, sendTo.ingestion.apiKeyChecksum]).apply(([host, secretName, apiKeyChecksum]) => ({
+                kind: "gateway" as const, host, apiKeySecret: { name: secretName, key: sendTo.ingestion.secretKey }, apiKeyChecksum,
             }));
-        this.objects = new kubernetes.yaml.v2.ConfigGroup(name, { objs }, { parent: this, dependsOn: args.ingestion.ready });
+        const objs = pulumi.all([args.namespace, collector])
+            .apply(([namespace, c]) => transformDemoManifest(args.manifest, { namespace, collector: c, images: args.images }));
+        this.objects = new kubernetes.yaml.v2.ConfigGroup(name, { objs }, {
+            parent: this,
+            dependsOn: sendTo.kind === "workload-endpoint" ? [] : sendTo.ingestion.ready,
+        });
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${args.namespace} service/${FRONTEND_PROXY.service} ${FRONTEND_PROXY.port}:${FRONTEND_PROXY.port}`;
         this.registerOutputs({ portForwardCommand: this.portForwardCommand });
     }

@@ -124,12 +124,12 @@ describe.each(["dev", "prod"] as const)("the bootstrap in the %s stack", (stack)
         expect(job.metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
     });
 
-    it("orders: the Job after the ClickStack chart; collectors and the demo after the Job; the ConfigMap after nothing but the namespace", () => {
+    it("orders: the Job after the ClickStack chart; the collectors after the Job; the ConfigMap and the demo (no key) after nothing but the namespace", () => {
         expect(run.find(JOB, "bootstrap-job").dependencyKeys).toContain("kubernetes:helm.sh/v4:Chart::clickstack");
         for (const release of ["collectors-deployment", "collectors-daemonset"]) {
             expect(run.find(T.chart, release).dependencies).toContain("bootstrap-job");
         }
-        if (stack === "dev") expect(run.find(T.configGroup, "otel-demo").dependencies).toContain("bootstrap-job");
+        if (stack === "dev") expect(run.find(T.configGroup, "otel-demo").dependencies).toEqual(["namespace"]);
         expect(run.find(T.configMap, "ingestion-endpoint").dependencies).toEqual(["namespace"]);
     });
 
@@ -188,11 +188,17 @@ describe("bootstrap settings", () => {
         for (const release of ["collectors-deployment", "collectors-daemonset"]) {
             expect(annotation(after, release)).not.toBe(annotation(before, release));
         }
+        // The demo sends to the workloads' endpoint without the key: a rotation leaves it alone.
+        expect(after.find(T.configGroup, "otel-demo").plain.objs).toEqual(before.find(T.configGroup, "otel-demo").plain.objs);
+        // With the endpoint off it carries the key, and the rotation restarts it too.
         const demoAnnotations = (run: ProgramRun) => new Set(run.find(T.configGroup, "otel-demo").plain.objs
             .filter((o: { kind: string }) => o.kind === "Deployment")
             .map((o: { spec: { template: { metadata: { annotations: Record<string, string> } } } }) => o.spec.template.metadata.annotations["checksum/hyperdx-api-key"]));
-        expect(demoAnnotations(after)).toEqual(new Set([annotation(after, "collectors-deployment")]));
-        expect(demoAnnotations(before)).toEqual(new Set([annotation(before, "collectors-deployment")]));
+        const keyedBefore = await runProgram("dev", { collectors: { otlpEndpoint: false } });
+        const keyedAfter = await runProgram("dev", { bootstrap: { rotation: 1 }, collectors: { otlpEndpoint: false } });
+        expect(demoAnnotations(keyedAfter)).toEqual(new Set([annotation(keyedAfter, "collectors-deployment")]));
+        expect(demoAnnotations(keyedBefore)).toEqual(new Set([annotation(keyedBefore, "collectors-deployment")]));
+        expect(annotation(keyedAfter, "collectors-deployment")).not.toBe(annotation(keyedBefore, "collectors-deployment"));
         // Rotating again (1 → 2) changes it again.
         const again = await runProgram("dev", { bootstrap: { rotation: 2 } });
         expect(annotation(again, "collectors-daemonset")).not.toBe(annotation(after, "collectors-daemonset"));

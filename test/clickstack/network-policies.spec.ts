@@ -65,6 +65,7 @@ const POD: Record<string, Pod> = {
     demo: { namespace: NS, labels: { "opentelemetry.io/name": "frontend", "app.kubernetes.io/name": "frontend", "app.kubernetes.io/part-of": "opentelemetry-demo" } },
     // anything else in the cluster
     otherNamespace: { namespace: "team-a", labels: { app: "whatever" } },
+    kubeSystem: { namespace: "kube-system", labels: { "k8s-app": "kube-dns" } },
     ingressController: { namespace: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" } },
 };
 
@@ -142,8 +143,19 @@ const SELF_HOSTED_TABLE: Row[] = [
     ["demo", "demo", 8080, "allowed"],
     ["otherNamespace", "clickhouseOperator", 8081, "allowed"],
     ["otherNamespace", "mongodbOperator", 8080, "allowed"],
-    ["otherNamespace", "agent", 8888, "allowed"],
     ["otherNamespace", "bootstrap", 1234, "allowed"],
+    // the workloads' endpoint on the DaemonSet collector: OTLP from every namespace but kube-system, nothing else
+    ["otherNamespace", "agent", 4317, "allowed"],
+    ["otherNamespace", "agent", 4318, "allowed"],
+    ["demo", "agent", 4318, "allowed"],
+    ["gateway", "agent", 4318, "allowed"],
+    ["kubeSystem", "agent", 4317, "denied"],
+    ["kubeSystem", "agent", 4318, "denied"],
+    ["otherNamespace", "agent", 8888, "denied"],
+    ["otherNamespace", "agent", 13133, "denied"],
+    ["demo", "agent", 4320, "denied"],
+    // ... and the gateway's OTLP stays as open as before: kube-system may send there with the key
+    ["kubeSystem", "gateway", 4318, "allowed"],
 ];
 
 const policiesOf = (run: ProgramRun): Policy[] => run.ofType(NP).map((r: Recorded) => ({ namespace: r.plain.metadata.namespace, spec: r.plain.spec }));
@@ -172,7 +184,7 @@ describe("the policies in the dev stack (self-hosted)", () => {
 
     it("one policy per protected workload, named after the release, valid against the official schema", () => {
         expect(run.ofType(NP).map((r) => r.plain.metadata.name).sort()).toEqual([
-            "my-clickstack-clickhouse", "my-clickstack-hyperdx", "my-clickstack-keeper", "my-clickstack-mongodb", "my-clickstack-otel-collector",
+            "k8s-otel-daemonset-otlp", "my-clickstack-clickhouse", "my-clickstack-hyperdx", "my-clickstack-keeper", "my-clickstack-mongodb", "my-clickstack-otel-collector",
         ]);
         for (const r of run.ofType(NP)) expect(() => new NetworkPolicy(r.plain).validate()).not.toThrow();
     });
@@ -194,7 +206,7 @@ describe("the policies in the prod stack (managed: no ClickHouse, no Keeper in t
     beforeAll(async () => { run = await runProgram("prod"); });
 
     it("protects HyperDX, the gateway and MongoDB", () => {
-        expect(run.ofType(NP).map((r) => r.plain.metadata.name).sort()).toEqual(["my-clickstack-hyperdx", "my-clickstack-mongodb", "my-clickstack-otel-collector"]);
+        expect(run.ofType(NP).map((r) => r.plain.metadata.name).sort()).toEqual(["k8s-otel-daemonset-otlp", "my-clickstack-hyperdx", "my-clickstack-mongodb", "my-clickstack-otel-collector"]);
     });
 
     it.each(SELF_HOSTED_TABLE.filter(([s, d]) => ![s, d].some((w) => w === "clickhouse" || w === "keeper")))("%s → %s:%d is %s", (source, destination, port, expected) => {
@@ -231,6 +243,33 @@ describe("the policies in a highly available dev stack: the replication paths, a
 
     it("the same policies as the single-replica stack: one layout's table serves both", async () => {
         expect(policies).toEqual(policiesOf(await runProgram("dev")));
+    });
+});
+
+describe("who may send to the workloads' endpoint (collectors config)", () => {
+    const teamB: Pod = { namespace: "team-b", labels: { app: "api" } };
+    const agentRule = async (collectors: Record<string, unknown>) => policiesOf(await runProgram("dev", { collectors }));
+
+    it.each<[string, Record<string, unknown>, Pod, boolean]>([
+        ["only team-a: team-a sends", { otlpNamespaces: ["team-a"] }, POD.otherNamespace, true],
+        ["only team-a: team-b does not", { otlpNamespaces: ["team-a"] }, teamB, false],
+        ["only team-a: nor the stack's own namespace", { otlpNamespaces: ["team-a"] }, POD.demo, false],
+        ["no exceptions: kube-system sends", { otlpExceptNamespaces: [] }, POD.kubeSystem, true],
+        ["team-b refused: team-b does not", { otlpExceptNamespaces: ["team-b"] }, teamB, false],
+        ["team-b refused: kube-system now does", { otlpExceptNamespaces: ["team-b"] }, POD.kubeSystem, true],
+        ["only team-a, team-b refused: team-a sends", { otlpNamespaces: ["team-a"], otlpExceptNamespaces: ["team-b"] }, POD.otherNamespace, true],
+        ["only team-a, team-b refused: kube-system does not", { otlpNamespaces: ["team-a"], otlpExceptNamespaces: ["team-b"] }, POD.kubeSystem, false],
+    ])("%s", async (_, collectors, source, expected) => {
+        const policies = await agentRule(collectors);
+        expect([4317, 4318].map((port) => allowed(policies, source, POD.agent, port))).toEqual([expected, expected]);
+        expect(allowed(policies, source, POD.agent, 8888)).toBe(false);
+    });
+
+    it("no policy for the DaemonSet without the endpoint (it listens on nothing a pod needs), or without networkPolicies", async () => {
+        for (const config of [{ collectors: { otlpEndpoint: false } }, { networkPolicies: false }]) {
+            const run = await runProgram("dev", config);
+            expect(run.ofType(NP).map((r) => r.plain.metadata.name)).not.toContain("k8s-otel-daemonset-otlp");
+        }
     });
 });
 

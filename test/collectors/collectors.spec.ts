@@ -163,6 +163,62 @@ describe("values files", () => {
     });
 });
 
+describe("the DaemonSet with the workloads' telemetry (collectors.otlpEndpoint, collectors.scrapePods)", () => {
+    const workloads = { otlp: { exceptNamespaces: ["kube-system"] }, scrape: { exceptNamespaces: ["team-x", "team-y"] } };
+    const values = buildCollectorValues("daemonset", { ...computed, workloads }) as Values;
+    const merged = helmCoalesce(chartDefaults, values) as Values;
+
+    it("pass the chart's values schema", () => {
+        expect(validate(values) ? [] : validate.errors).toEqual([]);
+    });
+
+    it("open OTLP gRPC and HTTP as container ports only, behind the chart's node-local ClusterIP Service", () => {
+        expect(JSON.stringify(merged)).not.toMatch(/hostPort/);
+        expect(Object.entries(merged.ports).filter(([, p]) => (p as Values).enabled).map(([name, p]) => [name, (p as Values).containerPort])).toEqual([["otlp", 4317], ["otlp-http", 4318]]);
+        expect(merged.service).toMatchObject({ enabled: true, type: "ClusterIP", internalTrafficPolicy: "Local" });
+        expect(merged.rollout.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+        expect(merged.config.receivers.otlp).toEqual({ protocols: { grpc: { endpoint: "${env:MY_POD_IP}:4317" }, http: { endpoint: "${env:MY_POD_IP}:4318" } } });
+    });
+
+    it("send what arrives through the same processors and exporter as everything else, traces included", () => {
+        const pipelines = merged.config.service.pipelines as Record<string, Values>;
+        expect(pipelines.logs.receivers).toEqual(["otlp"]);
+        expect(pipelines.metrics.receivers).toEqual(["otlp", "prometheus/pods"]);
+        for (const signal of ["logs", "metrics", "traces"]) {
+            expect([signal, pipelines[signal].processors, pipelines[signal].exporters]).toEqual([signal, ["memory_limiter", "resource", "k8s_attributes", "batch"], ["otlphttp"]]);
+        }
+        expect(pipelines.traces.receivers).toEqual(["otlp"]);
+    });
+
+    it("scrape the annotated pods of its own node, without the namespaces left out", () => {
+        const [job] = merged.config.receivers["prometheus/pods"].config.scrape_configs as Values[];
+        expect(job.kubernetes_sd_configs).toEqual([{ role: "pod", selectors: [{ role: "pod", field: "spec.nodeName=${env:K8S_NODE_NAME}" }] }]);
+        expect(job.relabel_configs[0]).toEqual({ source_labels: ["__meta_kubernetes_namespace"], regex: "team-x|team-y", action: "drop" });
+        expect(job.relabel_configs.map((r: Values) => r.source_labels.join(","))).toEqual([
+            "__meta_kubernetes_namespace",
+            "__meta_kubernetes_pod_annotation_prometheus_io_scrape",
+            "__meta_kubernetes_pod_phase",
+            "__meta_kubernetes_pod_annotation_prometheus_io_scheme",
+            "__meta_kubernetes_pod_annotation_prometheus_io_path",
+            "__address__,__meta_kubernetes_pod_annotation_prometheus_io_port",
+        ]);
+    });
+
+    it("each half alone; and neither leaves the DaemonSet as it was", () => {
+        const only = (w: object) => helmCoalesce(chartDefaults, buildCollectorValues("daemonset", { ...computed, workloads: w })) as Values;
+        const otlpOnly = only({ otlp: workloads.otlp });
+        expect([otlpOnly.config.service.pipelines.metrics.receivers, otlpOnly.config.receivers["prometheus/pods"]]).toEqual([["otlp"], undefined]);
+        const scrapeOnly = only({ scrape: { exceptNamespaces: [] } });
+        expect([scrapeOnly.config.service.pipelines.metrics.receivers, scrapeOnly.config.service.pipelines.traces, scrapeOnly.service.enabled]).toEqual([["prometheus/pods"], undefined, false]);
+        expect(scrapeOnly.config.receivers["prometheus/pods"].config.scrape_configs[0].relabel_configs[0].source_labels).toEqual(["__meta_kubernetes_pod_annotation_prometheus_io_scrape"]);
+        expect(buildCollectorValues("daemonset", { ...computed, workloads: {} })).toEqual(buildCollectorValues("daemonset", computed));
+    });
+
+    it("the Deployment collector never serves them", () => {
+        expect(buildCollectorValues("deployment", { ...computed, workloads })).toEqual(buildCollectorValues("deployment", computed));
+    });
+});
+
 describe.each(["dev", "prod"] as const)("collectors in the %s stack", (stack) => {
     let run: ProgramRun;
     beforeAll(async () => { run = await runProgram(stack); });
@@ -209,6 +265,17 @@ describe("collectors config", () => {
     it("can be turned off", async () => {
         const run = await runProgram("dev", { collectors: { enabled: false } });
         expect(run.ofType(T.chart).map((c) => c.name).sort()).toEqual(["clickstack", "clickstack-operators"]);
+    });
+    it("the workloads' endpoint is on by default, with its output; off, neither", async () => {
+        const on = await runProgram("dev");
+        expect(on.outputs.workloadOtlpEndpoint).toBe("http://k8s-otel-daemonset-opentelemetry-collector.otel-demo:4318");
+        expect(on.find(T.chart, "collectors-daemonset").plain.values.service).toMatchObject({ enabled: true, internalTrafficPolicy: "Local" });
+        const off = await runProgram("dev", { collectors: { otlpEndpoint: false, scrapePods: false } });
+        expect(off.outputs).not.toHaveProperty("workloadOtlpEndpoint");
+        expect(off.find(T.chart, "collectors-daemonset").plain.values).toEqual(buildCollectorValues("daemonset", {
+            ...computed, apiKeyChecksum: off.find(T.chart, "collectors-daemonset").plain.values.podAnnotations["checksum/hyperdx-api-key"],
+            secretName: "hyperdx-secret", clusterName: "dev",
+        }));
     });
     it("a newer image tag is passed to both collectors", async () => {
         const run = await runProgram("dev", { collectors: { imageTag: "0.160.0" } });

@@ -19,7 +19,7 @@ describe("an agent stack (a second cluster)", () => {
     // Pulumi.dev.yaml sets clickhouseDataSize and the demo; an agent stack file would not.
     beforeAll(async () => { run = await runProgram("dev", { ...AGENT, demo: {} }); });
 
-    it("registers no ClickStack, no operators, no bootstrap, no NetworkPolicies, no demo", () => {
+    it("registers no ClickStack, no operators, no bootstrap, no ClickStack NetworkPolicies, no demo", () => {
         expect(run.ofType(T.chart).map((c) => c.name).sort()).toEqual(["collectors-daemonset", "collectors-deployment"]);
         expect(run.resources.filter((r) => /^(clickstack|bootstrap|network-policies|otel-demo)/.test(r.name))).toEqual([]);
         expect(run.ofType(T.password)).toEqual([]);
@@ -31,6 +31,8 @@ describe("an agent stack (a second cluster)", () => {
             `${T.chart} collectors-deployment`,
             `${T.configMap} ingestion-endpoint`,
             `${T.namespace} namespace`,
+            // who may send to the workloads' endpoint, which an agent serves like a central stack
+            `kubernetes:networking.k8s.io/v1:NetworkPolicy collectors-workload-otlp`,
             `${T.secret} ingestion-api-key`,
             `${T.provider} cluster`,
         ].sort());
@@ -58,17 +60,26 @@ describe("an agent stack (a second cluster)", () => {
     it("outputs only what an agent has", () => {
         expect(run.outputs).toEqual({
             namespace: "otel-demo", mode: "agent", clusterName: "edge-eu-1", collectorEndpoint: GATEWAY,
+            workloadOtlpEndpoint: "http://k8s-otel-daemonset-opentelemetry-collector.otel-demo:4318",
             // Only the collectors' image: an agent runs nothing else.
             images: [{ source: "docker.io/otel/opentelemetry-collector-contrib:0.158.0", target: "docker.io/otel/opentelemetry-collector-contrib:0.158.0", usedBy: expect.any(String) }],
         });
     });
 
-    it("a cluster-local http:// gateway is fine too, and then the demo can be asked for", async () => {
-        const local = await runProgram("dev", { ...AGENT, gatewayEndpoint: "http://my-clickstack-otel-collector.observability:4318", demo: { enabled: true, manifestFile: DEMO_FIXTURE } });
+    const demoHosts = (r: ProgramRun) => {
+        const objs = r.find(T.configGroup, "otel-demo").plain.objs as { kind: string; spec?: { template?: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }[];
+        return new Set(objs.flatMap((o) => o.spec?.template?.spec.containers.flatMap((c) => c.env ?? []) ?? []).filter((e) => e.name === "OTEL_COLLECTOR_NAME").map((e) => e.value));
+    };
+
+    it("the demo can be asked for: it sends to the agent's own workloads' endpoint, whatever the gateway", async () => {
+        const withDemo = await runProgram("dev", { ...AGENT, demo: { enabled: true, manifestFile: DEMO_FIXTURE } });
+        expect(demoHosts(withDemo)).toEqual(new Set(["k8s-otel-daemonset-opentelemetry-collector.otel-demo"]));
+    });
+
+    it("without the endpoint, a cluster-local http:// gateway lets the demo send there", async () => {
+        const local = await runProgram("dev", { ...AGENT, gatewayEndpoint: "http://my-clickstack-otel-collector.observability:4318", demo: { enabled: true, manifestFile: DEMO_FIXTURE }, collectors: { otlpEndpoint: false } });
         expect(local.find(T.configMap, "ingestion-endpoint").plain.data.YOUR_OTEL_COLLECTOR_ENDPOINT).toBe("http://my-clickstack-otel-collector.observability:4318");
-        const objs = local.find(T.configGroup, "otel-demo").plain.objs as { kind: string; spec?: { template?: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } }[];
-        const hosts = objs.flatMap((o) => o.spec?.template?.spec.containers.flatMap((c) => c.env ?? []) ?? []).filter((e) => e.name === "OTEL_COLLECTOR_NAME").map((e) => e.value);
-        expect(new Set(hosts)).toEqual(new Set(["my-clickstack-otel-collector.observability"]));
+        expect(demoHosts(local)).toEqual(new Set(["my-clickstack-otel-collector.observability"]));
     });
 });
 
@@ -165,7 +176,8 @@ describe("bad multi-cluster input fails before any resource, naming the key", ()
         ["agent with a ClickHouse size", { ...AGENT, clickhouseDataSize: "20Gi" }, /clickhouseDataSize is not allowed when mode is agent/],
         ["agent with a Cloud URL", { ...AGENT, clickhouseUrl: "https://abc.clickhouse.cloud:8443" }, /clickhouseUrl is not allowed when mode is agent/],
         ["agent sending http:// to a public host", { ...AGENT, gatewayEndpoint: "http://otlp.example.com" }, /gatewayEndpoint must be https:\/\/ outside the cluster.* \(given: "http:\/\/otlp.example.com"\)/],
-        ["agent with the demo and an https gateway", { ...AGENT, demo: { enabled: true } }, /demo.enabled needs a cluster-local http:\/\/ gatewayEndpoint when mode is agent/],
+        ["agent with the demo, an https gateway and no workloads' endpoint", { ...AGENT, demo: { enabled: true }, collectors: { otlpEndpoint: false } }, /demo.enabled needs the workloads' endpoint \(collectors.enabled and collectors.otlpEndpoint\) or a cluster-local http:\/\/ gatewayEndpoint when mode is agent/],
+        ["agent with the demo, an https gateway and no collectors", { ...AGENT, demo: { enabled: true }, collectors: { enabled: false } }, /demo.enabled needs the workloads' endpoint/],
         ["a gateway endpoint on a central stack", { gatewayEndpoint: GATEWAY }, /gatewayEndpoint is only used when mode is agent/],
         ["otlpIngress without host", { otlpIngress: { className: "nginx" } }, /otlpIngress.host is required: the public host name of the OTLP endpoint \(given: nothing\)/],
         ["an unknown key under otlpIngress", { otlpIngress: { host: "otlp.example.com", port: 4318 } }, /otlpIngress unknown key\(s\) port; allowed: host, className, tlsSecretName, clusterIssuer/],

@@ -19,12 +19,13 @@ import { DEMO_FIXTURE, ProgramRun, runProgram, T } from "../harness";
 type Any = any;
 const fixtureSource: DemoManifestSource = { kind: "file", path: DEMO_FIXTURE };
 const fixture = () => parseDemoManifest(fs.readFileSync(DEMO_FIXTURE, "utf8"), fixtureSource);
-const input: DemoTransformInput = {
-    namespace: "o11y",
-    collectorHost: "observability-otel-collector.o11y",
+const gateway = {
+    kind: "gateway",
+    host: "observability-otel-collector.o11y",
     apiKeySecret: { name: "hyperdx-secret", key: "HYPERDX_API_KEY" },
     apiKeyChecksum: apiKeyChecksum("3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f"),
-};
+} as const;
+const input: DemoTransformInput = { namespace: "o11y", collector: gateway };
 const byKindName = (objects: KubeObject[], kind: string, name: string) => {
     const hit = objects.find((o) => o.kind === kind && o.metadata.name === name);
     if (!hit) throw new Error(`no ${kind} ${name}`);
@@ -38,7 +39,7 @@ const MODELS: Record<string, new (data: Any) => { validate(): void }> = {
     Deployment, Service, ServiceAccount, ConfigMap, ClusterRole, ClusterRoleBinding, PodDisruptionBudget,
 };
 
-describe("demo manifest transformation", () => {
+describe("demo manifest transformation, sending to the gateway with the key", () => {
     const original = fixture();
     const result = transformDemoManifest(original, input);
 
@@ -66,14 +67,14 @@ describe("demo manifest transformation", () => {
             { name: "hyperdx-secret", key: "HYPERDX_API_KEY", optional: true },
         ]);
         for (const d of result.filter((o) => o.kind === "Deployment") as Any[]) {
-            expect(d.spec.template.metadata.annotations["checksum/hyperdx-api-key"]).toBe(input.apiKeyChecksum);
+            expect(d.spec.template.metadata.annotations["checksum/hyperdx-api-key"]).toBe(gateway.apiKeyChecksum);
         }
         // existing annotations survive
         expect(byKindName(result, "Deployment", "frontend-proxy").spec.template.metadata.annotations["prometheus.io/scrape"]).toBe("false");
     });
 
     it("the annotation changes with the key and never holds it", () => {
-        const other = transformDemoManifest(original, { ...input, apiKeyChecksum: apiKeyChecksum("another-key") });
+        const other = transformDemoManifest(original, { ...input, collector: { ...gateway, apiKeyChecksum: apiKeyChecksum("another-key") } });
         expect(byKindName(other, "Deployment", "cart").spec.template.metadata.annotations["checksum/hyperdx-api-key"])
             .not.toBe(byKindName(result, "Deployment", "cart").spec.template.metadata.annotations["checksum/hyperdx-api-key"]);
         expect(JSON.stringify(result)).not.toContain("3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f");
@@ -136,6 +137,38 @@ describe("demo manifest transformation", () => {
     });
 });
 
+/** Names a container's env quotes as `$(NAME)` that no earlier variable of that container defines (Kubernetes leaves them as text). */
+const undefinedReferences = (objects: KubeObject[]) => objects.filter((o) => o.kind === "Deployment")
+    .flatMap((d: Any) => [...d.spec.template.spec.containers, ...(d.spec.template.spec.initContainers ?? [])])
+    .flatMap((c: Any) => (c.env ?? []).flatMap((e: Any, i: number) => [...(e.value ?? "").matchAll(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g)]
+        .map((m) => m[1]).filter((name) => !c.env.slice(0, i).some((earlier: Any) => earlier.name === name)).map((name) => `${c.name}: ${e.name} quotes ${name}`)));
+
+describe("demo manifest transformation, sending to the workloads' endpoint without the key", () => {
+    const endpoint: DemoTransformInput = { namespace: "o11y", collector: { kind: "workload-endpoint", host: "k8s-otel-daemonset-opentelemetry-collector.o11y" } };
+    // The fork's full manifest where ../shared is present: 20 services read the key, one hands it to the browser.
+    const FORK = path.join(__dirname, "..", "..", "..", "shared", "upstream", "opentelemetry-demo-fork", "opentelemetry-demo.yaml");
+    const manifests: [string, KubeObject[]][] = [["the fixture", fixture()]];
+    if (fs.existsSync(FORK)) manifests.push(["the fork's manifest (../shared)", parseDemoManifest(fs.readFileSync(FORK, "utf8"), { kind: "file", path: FORK })]);
+    else it.todo("the fork's manifest: ../shared/upstream/opentelemetry-demo-fork is not here (a plain clone), so only the fixture is checked");
+
+    it.each(manifests)("%s: no container reads or quotes the key, and every reference left is defined", (_, original) => {
+        expect(allEnv(original).some((e: Any) => e.valueFrom?.secretKeyRef?.key === "HYPERDX_API_KEY")).toBe(true);
+        const result = transformDemoManifest(original, endpoint);
+        expect(JSON.stringify(result)).not.toMatch(/HYPERDX_API_KEY|hyperdx-secret|checksum\/hyperdx-api-key/);
+        expect(undefinedReferences(result)).toEqual([]);
+        expect(allEnv(result).filter((e: Any) => e.name === "OTEL_COLLECTOR_NAME").map((e: Any) => e.value))
+            .toEqual(allEnv(original).filter((e: Any) => e.name === "OTEL_COLLECTOR_NAME").map(() => "k8s-otel-daemonset-opentelemetry-collector.o11y"));
+        // Only the key's variables went: every other variable of every container is still there.
+        const names = (objects: KubeObject[]) => allEnv(objects).map((e: Any) => e.name).filter((n: string) => !/HYPERDX_API_KEY|OTLP_HEADERS/.test(n));
+        expect(names(result)).toEqual(names(original));
+    });
+
+    it("the fixture's cart keeps its endpoint and loses the key and the header", () => {
+        const cart = byKindName(transformDemoManifest(fixture(), endpoint), "Deployment", "cart");
+        expect(cart.spec.template.spec.containers[0].env.map((e: Any) => e.name)).toEqual(["OTEL_SERVICE_NAME", "OTEL_COLLECTOR_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT"]);
+    });
+});
+
 describe("reading and parsing the manifest: errors name the source", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "demo-manifest-"));
     const write = (name: string, text: string) => {
@@ -186,16 +219,22 @@ describe("the demo in the stacks", () => {
     let dev: ProgramRun;
     beforeAll(async () => { dev = await runProgram("dev"); });
 
-    it("dev: one ConfigGroup with the transformed objects, after the bootstrap Job", () => {
+    it("dev: one ConfigGroup with the transformed objects, sending to the workloads' endpoint, waiting for nothing but the namespace", () => {
         const group = dev.find(T.configGroup, "otel-demo");
         const objs = group.plain.objs as KubeObject[];
-        expect(objs.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(
-            transformDemoManifest(fixture(), { ...input, namespace: "otel-demo", collectorHost: "my-clickstack-otel-collector.otel-demo", apiKeyChecksum: "none" })
-                .map((o) => `${o.kind}/${o.metadata.name}`));
-        expect(allEnv(objs).filter((e: Any) => e.name === "OTEL_COLLECTOR_NAME").map((e: Any) => e.value))
-            .toEqual(["my-clickstack-otel-collector.otel-demo", "my-clickstack-otel-collector.otel-demo"]);
-        expect(dev.find(T.configGroup, "otel-demo").dependencies).toEqual(expect.arrayContaining(["bootstrap-job", "ingestion-api-key"]));
+        expect(objs).toEqual(transformDemoManifest(fixture(), { namespace: "otel-demo", collector: { kind: "workload-endpoint", host: "k8s-otel-daemonset-opentelemetry-collector.otel-demo" } }));
+        expect(JSON.stringify(objs)).not.toContain("HYPERDX_API_KEY");
+        expect(group.dependencies).toEqual(["namespace"]);
         expect(dev.outputs.demoPortForward).toBe("kubectl port-forward --namespace otel-demo service/frontend-proxy 8080:8080");
+    });
+
+    it("with the endpoint off: to the gateway with the key, after the bootstrap Job", async () => {
+        const run = await runProgram("dev", { collectors: { otlpEndpoint: false } });
+        const group = run.find(T.configGroup, "otel-demo");
+        expect(allEnv(group.plain.objs).filter((e: Any) => e.name === "OTEL_COLLECTOR_NAME").map((e: Any) => e.value))
+            .toEqual(["my-clickstack-otel-collector.otel-demo", "my-clickstack-otel-collector.otel-demo"]);
+        expect(allEnv(group.plain.objs).filter((e: Any) => e.name === "HYPERDX_API_KEY")).toHaveLength(2);
+        expect(group.dependencies).toEqual(expect.arrayContaining(["bootstrap-job", "ingestion-api-key"]));
     });
 
     it("prod: no demo by default", async () => {
