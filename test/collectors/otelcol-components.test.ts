@@ -1,12 +1,12 @@
 // Issue 23: the collector the e2e builds (e2e/otelcol-builder.yaml) has every component the collectors'
 // rendered configs name, and nothing they and the gateway stand-in do not use. The rendered configs are
-// test/fixtures/collector-configs.yaml (real Helm, real chart), checked against today's values by hash.
-import * as crypto from "crypto";
+// test/fixtures/collector-configs.yaml (real Helm, real chart), checked against today's values by hash
+// (test/collectors/rendered-values.ts).
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { buildCollectorValues } from "../../components/collectors/collectors";
 import { ROOT } from "../root";
+import { renderedValues, valuesHash } from "./rendered-values";
 
 type Kind = "receivers" | "processors" | "exporters" | "extensions";
 const KINDS: Kind[] = ["receivers", "processors", "exporters", "extensions"];
@@ -14,7 +14,7 @@ const KINDS: Kind[] = ["receivers", "processors", "exporters", "extensions"];
 /** Each built module's component type, as its factory registers it (type names at collector 0.152.0). */
 const TYPE_OF_MODULE: Record<string, string> = {
     k8sclusterreceiver: "k8s_cluster", k8sobjectsreceiver: "k8sobjects", kubeletstatsreceiver: "kubeletstats",
-    filelogreceiver: "file_log", hostmetricsreceiver: "hostmetrics", otlpreceiver: "otlp",
+    filelogreceiver: "file_log", hostmetricsreceiver: "hostmetrics", otlpreceiver: "otlp", prometheusreceiver: "prometheus",
     k8sattributesprocessor: "k8s_attributes", resourceprocessor: "resource", memorylimiterprocessor: "memory_limiter", batchprocessor: "batch",
     otlphttpexporter: "otlphttp", debugexporter: "debug", fileexporter: "file",
     healthcheckextension: "health_check", bearertokenauthextension: "bearertokenauth",
@@ -43,12 +43,8 @@ function used(config: Record<string, unknown>): Record<Kind, Set<string>> {
 describe("the e2e collector's components", () => {
     it("the fixture is of today's values (re-render it when they change)", () => {
         for (const kind of ["daemonset", "deployment"] as const) {
-            const values = buildCollectorValues(kind, {
-                imageTag: "0.158.0", secretName: "hyperdx-secret", secretKey: "HYPERDX_API_KEY", configMapName: "otel-config-vars",
-                configMapKey: "YOUR_OTEL_COLLECTOR_ENDPOINT", apiKeyChecksum: "abc", clusterName: "dev",
-            });
             expect([kind, new RegExp(`values-sha256 ${kind}: ([0-9a-f]{64})`).exec(fixtureText)?.[1]])
-                .toEqual([kind, crypto.createHash("sha256").update(JSON.stringify(values)).digest("hex")]);
+                .toEqual([kind, valuesHash(renderedValues(kind))]);
         }
         expect(rendered.map((d) => d.kind)).toEqual(["daemonset", "deployment"]);
     });

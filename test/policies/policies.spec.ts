@@ -6,11 +6,10 @@ import { policy as noHostNetworkExposure } from "../../policies/rules/no-host-ne
 import { credentialProblem, policy as noPlainCredentials } from "../../policies/rules/no-plain-credentials";
 import { policy as servicesClusterIp } from "../../policies/rules/services-cluster-ip";
 import { policy as statefulDataProtected } from "../../policies/rules/stateful-data-protected";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { buildCollectorValues } from "../../components/collectors/collectors";
+import { renderedValues, valuesHash } from "../collectors/rendered-values";
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { policies } from "../../policies/all";
 import { ROOT, runProgram } from "../harness";
@@ -227,9 +226,13 @@ describe("stateful-data-protected (advisory)", () => {
 });
 
 describe("no-host-network-exposure (mandatory)", () => {
+    type Doc = { apiVersion: string; kind: string; metadata: { name: string; namespace: string } };
+    /** A fixture's text and its one workload (the DaemonSet of a release's render). */
     const fixture = (file: string) => {
         const text = fs.readFileSync(path.join(ROOT, "test", "fixtures", file), "utf8");
-        return { text, object: yaml.load(text) as { apiVersion: string; kind: string; metadata: { name: string; namespace: string } } };
+        const workloads = (yaml.loadAll(text) as (Doc | null)[]).filter((d): d is Doc => d?.kind === "DaemonSet");
+        expect(workloads).toHaveLength(1);
+        return { text, object: workloads[0] };
     };
     const podSpec = (spec: Record<string, unknown>) => ({ containers: [{ name: "app", image: "app:1.0.0" }], ...spec });
     const workload = (kind: string, apiVersion: string, spec: Record<string, unknown>) => kubeResource({
@@ -268,12 +271,7 @@ describe("no-host-network-exposure (mandatory)", () => {
 
     it("passes this project's DaemonSet as the chart renders it (the fixture is of today's values)", async () => {
         const { text, object } = fixture("collector-daemonset-ours.yaml");
-        const values = buildCollectorValues("daemonset", {
-            imageTag: "0.158.0", secretName: "hyperdx-secret", secretKey: "HYPERDX_API_KEY", configMapName: "otel-config-vars",
-            configMapKey: "YOUR_OTEL_COLLECTOR_ENDPOINT", apiKeyChecksum: "abc", clusterName: "dev",
-        });
-        expect(/values-sha256: ([0-9a-f]{64})/.exec(text)?.[1]).toBe(crypto.createHash("sha256").update(JSON.stringify(values)).digest("hex"));
-        expect(object.kind).toBe("DaemonSet");
+        expect(/values-sha256: ([0-9a-f]{64})/.exec(text)?.[1]).toBe(valuesHash(renderedValues("daemonset")));
         expect(await violations(noHostNetworkExposure, kubeResource(object))).toEqual([]);
         // ... while the log preset's hostPath mounts stay: the DaemonSet still reads the node's logs.
         const volumes = (object as unknown as { spec: { template: { spec: { volumes: { name: string; hostPath?: { path: string } }[] } } } }).spec.template.spec.volumes;
