@@ -2,6 +2,7 @@
 // kube-apiserver (kwok nodes) run this program through the Automation API. In order; each step
 // relies on the state the previous ones left. Run by `npm run e2e` (e2e/run.sh), never by `npm test`.
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
 import { AddressInfo } from "net";
@@ -10,7 +11,7 @@ import { PreviewOptions, Stack } from "@pulumi/pulumi/automation";
 import { PROJECT } from "../config";
 import { ADMIN_SECRET_KEYS } from "../components/bootstrap/bootstrap";
 import { formatImage, imageRepository, parseImage } from "../components/common/images";
-import { selects } from "../policies/kubernetes";
+import { Selector, selects } from "../policies/kubernetes";
 import { clickstackPods } from "../components/clickstack/clickstack";
 import { API_KEY_SECRET } from "../components/collectors/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
@@ -22,8 +23,10 @@ import {
 import { OPERATOR_LOG, operatorLogTail, operatorUnavailable, RunningOperator, startOperator } from "./operator";
 import { freePort, readLog, within } from "./processes";
 import {
-    builtCollectorVersion, CollectorRun, Gateway, Kubelet, LOOPBACK, startCollector, startGateway, startKubelet, telemetryUnavailable,
+    builtCollectorVersion, CollectorRun, Gateway, Kubelet, LOOPBACK, postOtlp, servePrometheus, spanRequest, startCollector, startGateway, startKubelet,
+    telemetryUnavailable,
 } from "./telemetry";
+import { WORKLOAD_ENDPOINT } from "../components/collectors/workload-telemetry";
 import { COLLECTOR_CHART } from "../components/collectors/collectors";
 
 const NAMESPACE = "otel-demo"; // Pulumi.yaml's default, which dev keeps
@@ -460,15 +463,11 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             ];
             type Env = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } };
             type Workload = { spec: { selector: { matchLabels: Labels }; template: { spec: { serviceAccountName: string; containers: { env: Env[] }[]; volumes: { name: string; configMap?: { name: string } }[] } } } };
-            const specs = workloads.map((w) => {
-                const workload = kubectlJson<Workload>(["get", w.kind, w.name, "--namespace", NAMESPACE]);
-                const pod = listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", Object.entries(workload.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",")])
-                    .find((p) => w.kind !== "daemonset" || p.spec.nodeName === node)!;
-                const field: Record<string, string> = {
-                    // The simulated addresses, answered on loopback (see e2e/telemetry.ts).
-                    "status.podIP": w.podIp, "status.hostIP": LOOPBACK.kubelet,
-                    "spec.nodeName": pod.spec.nodeName!, "metadata.name": pod.metadata.name, "metadata.namespace": NAMESPACE,
-                };
+            type LivePod = PodObject & { metadata: { uid: string; namespace: string }; status: { podIP?: string; hostIP?: string } };
+            const podsOf = (workload: Workload) => listOf<LivePod>(["get", "pods", "--namespace", NAMESPACE, "-l",
+                Object.entries(workload.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",")]);
+            /** How `pod` of `workload` would run its collector: its env as the API server resolves it, `field` for the fieldRefs. */
+            const collectorSpec = (release: string, workload: Workload, field: Record<string, string>, podIp: string, logs = podLogs) => {
                 const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
                 for (const e of workload.spec.template.spec.containers[0].env) {
                     const from = e.valueFrom;
@@ -484,9 +483,18 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
                 const configMapName = workload.spec.template.spec.volumes.find((v) => v.name === "opentelemetry-collector-configmap")!.configMap!.name;
                 const token = kubectl(["create", "token", workload.spec.template.spec.serviceAccountName, "--namespace", NAMESPACE, "--duration", "1h"]);
                 expect(token.stderr).toBe("");
+                return { name: release, config: configMap(configMapName, "relay"), env, token: token.stdout.trim(), ca, podLogs: logs, health: `${podIp}:13133` };
+            };
+            const specs = workloads.map((w) => {
+                const workload = kubectlJson<Workload>(["get", w.kind, w.name, "--namespace", NAMESPACE]);
+                const pod = podsOf(workload).find((p) => w.kind !== "daemonset" || p.spec.nodeName === node)!;
                 return {
                     release: w.release,
-                    spec: { name: w.release, config: configMap(configMapName, "relay"), env, token: token.stdout.trim(), ca, podLogs, health: `${w.podIp}:13133` },
+                    spec: collectorSpec(w.release, workload, {
+                        // The simulated addresses, answered on loopback (see e2e/telemetry.ts).
+                        "status.podIP": w.podIp, "status.hostIP": LOOPBACK.kubelet,
+                        "spec.nodeName": pod.spec.nodeName!, "metadata.name": pod.metadata.name, "metadata.namespace": NAMESPACE,
+                    }, w.podIp),
                 };
             });
             for (const { spec } of specs) {
@@ -551,6 +559,101 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             for (const c of collectors) expect([c.name, readLog(c.process).match(/.*(forbidden|403).*/i)?.[0]]).toEqual([c.name, undefined]);
             expect(kubelet.requests.filter((r) => r.status !== 200)).toEqual([]);
             expect(kubelet.requests.map((r) => r.path)).toEqual(expect.arrayContaining(["/stats/summary", "/pods"]));
+
+            // Issue 25: an app's own telemetry, on a node of its own whose simulated addresses are on
+            // loopback (e2e/telemetry.ts), with the DaemonSet's pod there running its collector.
+            const appNode = "e2e-apps-node";
+            const appNamespace = "e2e-apps";
+            running.push({
+                stop: async () => {
+                    kubectl(["delete", "namespace", appNamespace, "--ignore-not-found", "--timeout=60s"]);
+                    kubectl(["delete", "node", appNode, "--ignore-not-found"]);
+                    // The DaemonSet's pod there: its node is gone, so nothing would finish deleting it.
+                    for (const p of listOf<LivePod>(["get", "pods", "--all-namespaces", "--field-selector", `spec.nodeName=${appNode}`])) {
+                        kubectl(["delete", "pod", p.metadata.name, "--namespace", p.metadata.namespace, "--grace-period=0", "--force"]);
+                    }
+                },
+            });
+            const nodeStatus = {
+                addresses: [{ type: "InternalIP", address: LOOPBACK.appNodeIp }],
+                allocatable: { cpu: "32", memory: "256Gi", pods: "110" }, capacity: { cpu: "32", memory: "256Gi", pods: "110" },
+            };
+            expect(kubectl(["create", "-f", "-"], JSON.stringify({
+                apiVersion: "v1", kind: "Node",
+                metadata: { name: appNode, annotations: { "kwok.x-k8s.io/node": "fake" }, labels: { "kubernetes.io/hostname": appNode, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" } },
+                spec: { podCIDR: LOOPBACK.appNodePodCidr, podCIDRs: [LOOPBACK.appNodePodCidr] },
+                status: nodeStatus,
+            })).stderr).toBe("");
+            expect(kubectl(["patch", "node", appNode, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status: nodeStatus })]).stderr).toBe("");
+            const onLoopback = (ip?: string) => /^127\.1\.0\.\d+$/.test(ip ?? "") ? ip : undefined;
+            const daemonSetObject = kubectlJson<Workload>(["get", "daemonset", workloads[0].name, "--namespace", NAMESPACE]);
+            const agentPod = await timed("telemetry: the DaemonSet's pod on the apps' node", () => within(90, () =>
+                podsOf(daemonSetObject).find((p) => p.spec.nodeName === appNode && p.status.phase === "Running" && onLoopback(p.status.podIP)),
+            () => `no Running collector pod with a 127.1.0.x address on ${appNode}: ${JSON.stringify(podsOf(daemonSetObject).map((p) => [p.spec.nodeName, p.status.phase, p.status.podIP]))}`));
+            expect(agentPod.status.hostIP).toBe(LOOPBACK.appNodeIp);
+
+            // The app: a pod that asks to be scraped, in a namespace of its own.
+            expect(kubectl(["create", "namespace", appNamespace]).stderr).toBe("");
+            const appLabels = { app: "e2e-app", "app.kubernetes.io/part-of": "e2e-shop" };
+            expect(kubectl(["create", "-f", "-"], JSON.stringify({
+                apiVersion: "v1", kind: "Pod",
+                metadata: {
+                    name: "e2e-app", namespace: appNamespace, labels: appLabels,
+                    annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": "9464", "prometheus.io/path": "/metrics" },
+                },
+                spec: { nodeName: appNode, containers: [{ name: "app", image: "registry.example/e2e-app:1.0.0", ports: [{ name: "http", containerPort: 8080 }] }] },
+            })).stderr).toBe("");
+            const app = await within(60, () => {
+                const p = kubectlJson<LivePod>(["get", "pod", "e2e-app", "--namespace", appNamespace]);
+                return p.status.phase === "Running" && onLoopback(p.status.podIP) ? p : undefined;
+            }, () => "the app pod is not Running with a 127.1.0.x address");
+            const appIp = app.status.podIP!;
+
+            // The endpoint as the cluster holds it: the chart's node-local ClusterIP Service, selecting
+            // the collector's pod, and the NetworkPolicy admitting the app's namespace but not kube-system.
+            const service = kubectlJson<{ spec: { type: string; internalTrafficPolicy: string; selector: Labels; ports: { port: number }[] } }>(
+                ["get", "service", WORKLOAD_ENDPOINT.service, "--namespace", NAMESPACE]).spec;
+            expect([service.type, service.internalTrafficPolicy, service.ports.map((p) => p.port)]).toEqual(["ClusterIP", "Local", [4317, 4318]]);
+            expect(selects({ matchLabels: service.selector }, agentPod.metadata.labels)).toBe(true);
+            expect((await dev.outputs()).workloadOtlpEndpoint?.value).toBe(`http://${WORKLOAD_ENDPOINT.service}.${NAMESPACE}:4318`);
+            const policy = kubectlJson<{ spec: { podSelector: Selector; ingress: { from: { namespaceSelector: Selector }[]; ports: { port: number }[] }[] } }>(
+                ["get", "networkpolicy", "k8s-otel-daemonset-otlp", "--namespace", NAMESPACE]).spec;
+            const namespaceLabels = (n: string) => kubectlJson<{ metadata: { labels: Labels } }>(["get", "namespace", n]).metadata.labels;
+            const admits = (n: string) => policy.ingress.some((rule) => rule.from.some((f) => selects(f.namespaceSelector, namespaceLabels(n))));
+            expect([selects(policy.podSelector, agentPod.metadata.labels), admits(appNamespace), admits("kube-system")]).toEqual([true, true, false]);
+            expect(policy.ingress.flatMap((r) => r.ports.map((p) => p.port))).toEqual([4317, 4318]);
+
+            // Its node's collector, as that pod runs it: every address its own, on loopback.
+            const appsKubelet = await startKubelet(appNode, pki, LOOPBACK.appNodeIp);
+            running.push(appsKubelet);
+            const appMetrics = await servePrometheus(appIp, 9464, "# HELP e2e_app_queue_depth Orders waiting.\n# TYPE e2e_app_queue_depth gauge\ne2e_app_queue_depth{queue=\"checkout\"} 7\n");
+            running.push(appMetrics);
+            const agentLogs = path.join(dir, "apps-node-pods");
+            fs.mkdirSync(agentLogs);
+            const agentSpec = collectorSpec("k8s-otel-daemonset", daemonSetObject, {
+                "status.podIP": agentPod.status.podIP!, "status.hostIP": agentPod.status.hostIP!,
+                "spec.nodeName": appNode, "metadata.name": agentPod.metadata.name, "metadata.namespace": NAMESPACE,
+            }, agentPod.status.podIP!, agentLogs);
+            const agent = await timed("telemetry: start the apps' node collector", () => startCollector({ ...agentSpec, name: "k8s-otel-daemonset-apps-node" }));
+            running.push(agent);
+
+            // The app sends a span with no key, from its own address, as an SDK with only
+            // OTEL_EXPORTER_OTLP_ENDPOINT set would; the gateway itself refuses that.
+            const traceId = crypto.randomBytes(16).toString("hex");
+            const request = spanRequest("e2e-app", "GET /checkout", traceId);
+            expect(await postOtlp(appIp, gateway.endpoint, "traces", request)).toBe(401);
+            expect(await postOtlp(appIp, `http://${agentPod.status.podIP}:${WORKLOAD_ENDPOINT.httpPort}`, "traces", request)).toBe(200);
+            const appSpans = () => gateway!.spans().filter((sp) => sp.traceId === traceId);
+            const scraped = () => gateway!.metrics().filter((m) => m.name === "e2e_app_queue_depth");
+            await timed("telemetry: the app's span and its scraped series arrive", () => within(120, () =>
+                appSpans().length > 0 && scraped().length > 0 ? true : undefined,
+            () => `spans: ${appSpans().length}; scraped series: ${scraped().length}; scrapes served: ${appMetrics.scrapes}; collector log:\n${readLog(agent.process).slice(-2000)}`));
+            // The span, with the key added (the gateway took it), the cluster's name, and the pod found by its address.
+            const podMetadata = { "k8s.cluster.name": "dev", "k8s.namespace.name": appNamespace, "k8s.pod.name": "e2e-app", "k8s.pod.uid": app.metadata.uid, "k8s.node.name": appNode, ...appLabels };
+            expect(appSpans()[0]).toMatchObject({ name: "GET /checkout", resource: { "service.name": "e2e-app", ...podMetadata } });
+            // The scraped series, under the scrape job's name, with the same metadata.
+            expect(scraped()[0]).toMatchObject({ resource: { "service.name": "kubernetes-pods", ...podMetadata }, points: [{ attributes: { queue: "checkout" }, value: 7 }] });
+            expect(readLog(agent.process).match(/.*(forbidden|403).*/i)?.[0]).toBeUndefined();
 
             // A collector with a wrong key: the gateway refuses it, and its failed-export metric rises. Its
             // own metrics travel with the same key and are refused too, so the test reads them from a

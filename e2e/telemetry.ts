@@ -12,6 +12,11 @@
 //   stand-in serves /stats/summary and /pods over TLS and authorizes the token as the kubelet does
 //   (TokenReview, then SubjectAccessReview on nodes/stats or nodes/proxy);
 // - health_check's `${env:MY_POD_IP}:13133`: status.podIP resolves to 127.0.0.3 / 127.0.0.4.
+// The workloads' telemetry (issue 25) runs on a node of its own whose simulated addresses ARE on
+// loopback, so nothing is mapped there: kwok takes a pod's address from its node's spec.podCIDR
+// (127.1.0.0/24) and its hostIP from the node's InternalIP (127.0.0.6). Only that node: the API
+// server refuses loopback addresses in Endpoints and EndpointSlices, so the cluster's other Services
+// would lose theirs if every pod were on loopback.
 // Each collector runs in a private mount namespace whose root is an overlay of the machine's on a
 // tmpfs, so nothing it (or its setup) writes reaches the host's paths; the overlay gives it
 // /var/run/secrets/kubernetes.io/serviceaccount, /var/log/pods (CRI log lines the test writes, from
@@ -19,6 +24,7 @@
 // only 127.0.0.1.
 import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as http from "http";
 import * as https from "https";
 import * as path from "path";
 import { kubectl, kubectlJson, RUN_DIR, TOOLCHAIN } from "./harness";
@@ -26,7 +32,11 @@ import { freePort, healthy, LocalProcess, startProcess, stopProcess } from "./pr
 
 export const OTELCOL_BINARY = path.join(TOOLCHAIN, "bin", "otelcol-e2e");
 /** Where simulated addresses are answered: the kubelet of every node, and each collector's pod. */
-export const LOOPBACK = { kubelet: "127.0.0.2", daemonsetPod: "127.0.0.3", deploymentPod: "127.0.0.4" } as const;
+export const LOOPBACK = {
+    kubelet: "127.0.0.2", daemonsetPod: "127.0.0.3", deploymentPod: "127.0.0.4",
+    /** The apps' node: its pods' addresses, and its own (kubelet) address. */
+    appNodePodCidr: "127.1.0.0/24", appNodeIp: "127.0.0.6",
+} as const;
 
 /** The collector version the toolchain built, from e2e/versions.env. */
 export function builtCollectorVersion(): string {
@@ -47,6 +57,7 @@ type KeyValue = { key: string; value: AnyValue };
 export interface Resource { attributes?: KeyValue[] }
 export interface MetricRecord { resource: Record<string, unknown>; name: string; points: { attributes: Record<string, unknown>; value: number }[] }
 export interface LogRecord { resource: Record<string, unknown>; attributes: Record<string, unknown>; body: unknown }
+export interface SpanRecord { resource: Record<string, unknown>; name: string; traceId: string }
 
 export function plain(v: AnyValue | undefined): unknown {
     if (v === undefined) return undefined;
@@ -63,6 +74,7 @@ export interface Gateway {
     readonly endpoint: string;
     metrics(): MetricRecord[];
     logs(): LogRecord[];
+    spans(): SpanRecord[];
     readonly process: LocalProcess;
     stop(): Promise<void>;
 }
@@ -107,8 +119,56 @@ export async function startGateway(apiKey: string, dir: string): Promise<Gateway
             (req.resourceLogs ?? []).flatMap((rl) => (rl.scopeLogs ?? []).flatMap((sl) => (sl.logRecords ?? []).map((r) => ({
                 resource: attrs(rl.resource?.attributes), attributes: attrs(r.attributes), body: plain(r.body),
             }))))),
+        spans: () => lines(file("traces")).flatMap((req: { resourceSpans?: { resource?: Resource; scopeSpans?: { spans?: { name: string; traceId: string }[] }[] }[] }) =>
+            (req.resourceSpans ?? []).flatMap((rs) => (rs.scopeSpans ?? []).flatMap((ss) => (ss.spans ?? []).map((sp) => ({
+                resource: attrs(rs.resource?.attributes), name: sp.name, traceId: sp.traceId,
+            }))))),
         stop: () => stopProcess(p),
     };
+}
+
+// --- an app of the cluster's --------------------------------------------------------------------
+/**
+ * POSTs an OTLP/HTTP JSON request from `from` (the app pod's address) to `to`, with no
+ * authorization header: what an SDK with only OTEL_EXPORTER_OTLP_ENDPOINT set sends.
+ */
+export function postOtlp(from: string, to: string, signal: "traces" | "logs" | "metrics", body: unknown, headers: Record<string, string> = {}): Promise<number> {
+    const data = JSON.stringify(body);
+    const url = new URL(`${to}/v1/${signal}`);
+    return new Promise((resolve, reject) => {
+        const req = http.request({
+            host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress: from,
+            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data), ...headers },
+        }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); });
+        req.on("error", reject);
+        req.end(data);
+    });
+}
+
+/** One span of `service`, as OTLP JSON (opentelemetry-proto's JSON mapping: hex ids, string nanos). */
+export function spanRequest(service: string, name: string, traceId: string) {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    return {
+        resourceSpans: [{
+            resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] },
+            scopeSpans: [{
+                scope: { name: "e2e" },
+                spans: [{ traceId, spanId: traceId.slice(0, 16), name, kind: 2, startTimeUnixNano: String(now - 5_000_000n), endTimeUnixNano: String(now) }],
+            }],
+        }],
+    };
+}
+
+/** An app's Prometheus endpoint on `address:port`: the text format, with `text` as the body. */
+export async function servePrometheus(address: string, port: number, text: string): Promise<{ scrapes: number; stop(): Promise<void> }> {
+    const served = { scrapes: 0 };
+    const server = http.createServer((req, res) => {
+        if (req.url !== "/metrics") { res.writeHead(404).end(); return; }
+        served.scrapes++;
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(text);
+    });
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, address, resolve));
+    return Object.assign(served, { stop: () => new Promise<void>((resolve) => server.close(() => resolve())) });
 }
 
 // --- the kubelet stand-in ---------------------------------------------------------------------
@@ -123,12 +183,12 @@ export interface Kubelet { readonly requests: { path: string; status: number }[]
 const kubeletSubresource = (p: string) => (p.startsWith("/stats") ? "stats" : p.startsWith("/metrics") ? "metrics" : p.startsWith("/spec") ? "spec" : "proxy");
 
 /**
- * A kubelet for `node` on LOOPBACK.kubelet:10250 (TLS with the cluster's own admin certificate: the
+ * A kubelet for `node` on `address`:10250 (TLS with the cluster's own admin certificate: the
  * receiver skips verification as rendered). It authenticates and authorizes the bearer token as the
  * kubelet does, through the API server, and serves the node's pods as the API server holds them,
  * with figures for each.
  */
-export async function startKubelet(node: string, pki: string): Promise<Kubelet> {
+export async function startKubelet(node: string, pki: string, address: string = LOOPBACK.kubelet): Promise<Kubelet> {
     const requests: { path: string; status: number }[] = [];
     const reviews = new Map<string, boolean>();
     const allowed = (token: string, subresource: string): boolean => {
@@ -165,7 +225,7 @@ export async function startKubelet(node: string, pki: string): Promise<Kubelet> 
         if (url.pathname === "/stats/summary") return answer(200, summary(node, pods()));
         return answer(404, "404 page not found");
     });
-    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(10250, LOOPBACK.kubelet, resolve));
+    await new Promise<void>((resolve, reject) => server.once("error", reject).listen(10250, address, resolve));
     return { requests, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
