@@ -111,17 +111,17 @@ export = async () => {
     const apiKey = bootstrap?.apiKey ?? ingestion;
 
     const collectors = config.collectors.enabled ? new KubernetesCollectors("collectors", {
-            namespace: namespace.metadata.name,
-            ingestion: apiKey,
-            imageTag: config.collectors.imageTag,
-            chartVersion: config.chartVersions.otelCollector,
-            chartSource: config.chartSources.otelCollector,
-            clusterName: config.clusterName,
-            images: config.images,
-            // The workloads' own door: OTLP without a key, and their Prometheus metrics.
-            workloads: config.collectors.workloads,
-            networkPolicy: config.networkPolicies,
-        }, { provider }) : undefined;
+        namespace: namespace.metadata.name,
+        ingestion: apiKey,
+        imageTag: config.collectors.imageTag,
+        chartVersion: config.chartVersions.otelCollector,
+        chartSource: config.chartSources.otelCollector,
+        clusterName: config.clusterName,
+        images: config.images,
+        // The workloads' own door: OTLP without a key, and their Prometheus metrics.
+        workloads: config.collectors.workloads,
+        networkPolicy: config.networkPolicies,
+    }, { provider }) : undefined;
 
     // The demo sends like any workload, without the key, when the endpoint is there; else to the
     // gateway with the key (an agent's only to a cluster-local one: config refuses anything else).
