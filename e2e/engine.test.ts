@@ -23,7 +23,7 @@ import {
 import { OPERATOR_LOG, operatorLogTail, operatorUnavailable, RunningOperator, startOperator } from "./operator";
 import { freePort, readLog, within } from "./processes";
 import {
-    builtCollectorVersion, CollectorRun, Gateway, Kubelet, LOOPBACK, postOtlp, servePrometheus, spanRequest, startCollector, startGateway, startKubelet,
+    builtCollectorVersion, CollectorRun, exportSpanGrpc, Gateway, Kubelet, LOOPBACK, postOtlp, servePrometheus, spanRequest, startCollector, startGateway, startKubelet,
     telemetryUnavailable,
 } from "./telemetry";
 import { WORKLOAD_ENDPOINT } from "../components/collectors/workload-telemetry";
@@ -643,14 +643,19 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             const request = spanRequest("e2e-app", "GET /checkout", traceId);
             expect(await postOtlp(appIp, gateway.endpoint, "traces", request)).toBe(401);
             expect(await postOtlp(appIp, `http://${agentPod.status.podIP}:${WORKLOAD_ENDPOINT.httpPort}`, "traces", request)).toBe(200);
-            const appSpans = () => gateway!.spans().filter((sp) => sp.traceId === traceId);
+            // And over gRPC, as most of the demo's services send (grpc-status 0 is OK).
+            const grpcTraceId = crypto.randomBytes(16).toString("hex");
+            expect(await exportSpanGrpc(appIp, `${agentPod.status.podIP}:${WORKLOAD_ENDPOINT.grpcPort}`, "e2e-app", "GetCart", grpcTraceId)).toBe("0");
+            const appSpans = () => gateway!.spans().filter((sp) => sp.traceId === traceId || sp.traceId === grpcTraceId);
             const scraped = () => gateway!.metrics().filter((m) => m.name === "e2e_app_queue_depth");
             await timed("telemetry: the app's span and its scraped series arrive", () => within(120, () =>
-                appSpans().length > 0 && scraped().length > 0 ? true : undefined,
+                appSpans().length === 2 && scraped().length > 0 ? true : undefined,
             () => `spans: ${appSpans().length}; scraped series: ${scraped().length}; scrapes served: ${appMetrics.scrapes}; collector log:\n${readLog(agent.process).slice(-2000)}`));
-            // The span, with the key added (the gateway took it), the cluster's name, and the pod found by its address.
+            // Both spans, with the key added (the gateway took them), the cluster's name, and the pod found by its address.
             const podMetadata = { "k8s.cluster.name": "dev", "k8s.namespace.name": appNamespace, "k8s.pod.name": "e2e-app", "k8s.pod.uid": app.metadata.uid, "k8s.node.name": appNode, ...appLabels };
-            expect(appSpans()[0]).toMatchObject({ name: "GET /checkout", resource: { "service.name": "e2e-app", ...podMetadata } });
+            for (const [id, name] of [[traceId, "GET /checkout"], [grpcTraceId, "GetCart"]]) {
+                expect(appSpans().find((sp) => sp.traceId === id)).toMatchObject({ name, resource: { "service.name": "e2e-app", ...podMetadata } });
+            }
             // The scraped series, under the scrape job's name, with the same metadata.
             expect(scraped()[0]).toMatchObject({ resource: { "service.name": "kubernetes-pods", ...podMetadata }, points: [{ attributes: { queue: "checkout" }, value: 7 }] });
             expect(readLog(agent.process).match(/.*(forbidden|403).*/i)?.[0]).toBeUndefined();

@@ -25,7 +25,9 @@
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
+import * as http2 from "http2";
 import * as https from "https";
+import * as net from "net";
 import * as path from "path";
 import { kubectl, kubectlJson, RUN_DIR, TOOLCHAIN } from "./harness";
 import { freePort, healthy, LocalProcess, startProcess, stopProcess } from "./processes";
@@ -158,6 +160,63 @@ export function spanRequest(service: string, name: string, traceId: string) {
         }],
     };
 }
+
+/**
+ * The same span over OTLP/gRPC from `from` to `to` (host:port): one unary call of
+ * opentelemetry.proto.collector.trace.v1.TraceService/Export on HTTP/2, as an SDK with
+ * OTEL_EXPORTER_OTLP_PROTOCOL=grpc makes it, no key. Resolves to the grpc-status trailer.
+ * Node's http2 and a hand-written protobuf encoding (field numbers of opentelemetry-proto's
+ * trace.proto, common.proto and trace_service.proto): grpc-js cannot bind the client's source
+ * address, which is how the collector finds the sending pod.
+ */
+export function exportSpanGrpc(from: string, to: string, service: string, name: string, traceId: string): Promise<string> {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const request = field(1, [ // ExportTraceServiceRequest.resource_spans
+        field(1, field(1, [field(1, "service.name"), field(2, field(1, service))])), // resource.attributes[0]
+        field(2, [field(1, field(1, "e2e")), field(2, [ // scope_spans[0]: scope.name, spans[0]
+            field(1, Buffer.from(traceId, "hex")), field(2, Buffer.from(traceId.slice(0, 16), "hex")), field(5, name),
+            varintField(6, 2), fixed64Field(7, now - 5_000_000n), fixed64Field(8, now),
+        ])]),
+    ]);
+    const framed = Buffer.concat([Buffer.from([0]), uint32(request.length), request]);
+    return new Promise((resolve, reject) => {
+        const [host, port] = to.split(":");
+        const session = http2.connect(`http://${to}`, { createConnection: () => net.connect({ host, port: Number(port), localAddress: from }) });
+        session.on("error", reject);
+        const stream = session.request({
+            ":method": "POST", ":path": "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            "content-type": "application/grpc", te: "trailers",
+        });
+        let status = "";
+        stream.on("response", (headers) => { status = String(headers["grpc-status"] ?? status); });
+        stream.on("trailers", (trailers) => { status = String(trailers["grpc-status"] ?? status); });
+        stream.on("data", () => undefined);
+        stream.on("error", reject);
+        stream.on("end", () => { session.close(); resolve(status); });
+        stream.end(framed);
+    });
+}
+
+/** Protobuf wire format: a length-delimited field (a string, bytes, or an embedded message's parts). */
+function field(n: number, value: string | Buffer | Buffer[]): Buffer {
+    const bytes = Array.isArray(value) ? Buffer.concat(value) : Buffer.isBuffer(value) ? value : Buffer.from(value);
+    return Buffer.concat([varint(BigInt((n << 3) | 2)), varint(BigInt(bytes.length)), bytes]);
+}
+const varintField = (n: number, v: number) => Buffer.concat([varint(BigInt(n << 3)), varint(BigInt(v))]);
+function fixed64Field(n: number, v: bigint): Buffer {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(v);
+    return Buffer.concat([varint(BigInt((n << 3) | 1)), b]);
+}
+function varint(v: bigint): Buffer {
+    const out: number[] = [];
+    do {
+        out.push(Number(v & 0x7fn) | (v > 0x7fn ? 0x80 : 0));
+        v >>= 7n;
+    } while (v > 0n);
+    return Buffer.from(out);
+}
+const uint32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
 
 /** An app's Prometheus endpoint on `address:port`: the text format, with `text` as the body. */
 export async function servePrometheus(address: string, port: number, text: string): Promise<{ scrapes: number; stop(): Promise<void> }> {
