@@ -9,6 +9,7 @@ import { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { fakeHyperdx, HyperdxState } from "../fakes/hyperdx";
+import { refusedUrl } from "../fakes/refused";
 import { ROOT } from "../root";
 import { runNodeScript, ScriptResult } from "../run-script";
 
@@ -189,12 +190,14 @@ describe("bootstrap script against fake HyperDX and Kubernetes APIs", () => {
     }));
 
     it.concurrent("HyperDX not reachable at all (connection refused)", withFixture(async (f) => {
-        const closed = http.createServer();
-        const url = await listen(closed);
-        await new Promise((r) => closed.close(r));
-        const result = await runScript({ ...f.env, HYPERDX_URL: url, WAIT_SECONDS: "1" });
-        expect(result.code).toBe(1);
-        expect(result.stderr).toMatch(/did not answer within 1s \(last: ECONNREFUSED\)/);
+        const refused = await refusedUrl();
+        try {
+            const result = await runScript({ ...f.env, HYPERDX_URL: refused.url, WAIT_SECONDS: "1" });
+            expect(result.code).toBe(1);
+            expect(result.stderr).toMatch(/did not answer within 1s \(last: ECONNREFUSED\)/);
+        } finally {
+            await refused.release();
+        }
     }));
 
     it.concurrent("registration rejected (400): says why, from HyperDX's validation messages", withFixture(async (f) => {

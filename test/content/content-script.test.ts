@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { ContentDocument, OWNER, renderContent, WEBHOOK_BODIES } from "../../components/content/packs";
 import { fakeHyperdx, HyperdxState } from "../fakes/hyperdx";
+import { refusedUrl } from "../fakes/refused";
 import { newV2State, V2State } from "../fakes/hyperdx-v2";
 import { ROOT } from "../root";
 import { runNodeScript, ScriptResult } from "../run-script";
@@ -243,14 +244,16 @@ describe("hyperdx-content.mjs", () => {
     });
 
     test("HyperDX not answering: bounded by WAIT_SECONDS", async () => {
-        await new Promise((resolve) => server.close(resolve)); // nothing listens on its port now
-        server = fakeHyperdx(state);
-        await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-        const started = Date.now();
-        // The Job's own back-off (RETRY_DELAY_MS unset: 500 ms doubling), bounded by WAIT_SECONDS.
-        const r = await run(DOCUMENT, { HYPERDX_URL: url, WAIT_SECONDS: "2", RETRY_DELAY_MS: undefined });
-        expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(/gave no usable answer within 2s \(last: ECONNREFUSED\)/);
-        expect(Date.now() - started).toBeLessThan(15_000);
+        const refused = await refusedUrl();
+        try {
+            const started = Date.now();
+            // The Job's own back-off (RETRY_DELAY_MS unset: 500 ms doubling), bounded by WAIT_SECONDS.
+            const r = await run(DOCUMENT, { HYPERDX_URL: refused.url, WAIT_SECONDS: "2", RETRY_DELAY_MS: undefined });
+            expect(r.code).toBe(1);
+            expect(r.stderr).toMatch(/gave no usable answer within 2s \(last: ECONNREFUSED\)/);
+            expect(Date.now() - started).toBeLessThan(15_000);
+        } finally {
+            await refused.release();
+        }
     });
 });
