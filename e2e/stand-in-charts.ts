@@ -156,8 +156,10 @@ function clickstackChart(): ChartFiles {
                 global: { imagePullSecrets: [] },
                 hyperdx: { secrets: {}, deployment: { image: { repository: "docker.hyperdx.io/hyperdx/hyperdx", tag: "" }, waitForMongodb: { image: "busybox@sha256:1fcf5df59121b92d61e066df1788e8df0cc35623f5d62d9679a41e163b6a0cdb" } } },
                 "otel-collector": { image: { repository: "docker.clickhouse.com/clickhouse/clickstack-otel-collector", tag: "2.30.1" }, imagePullSecrets: [] },
-                mongodb: { enabled: true, spec: {} },
-                clickhouse: { enabled: true, cluster: { spec: {} }, keeper: { spec: {} } },
+                // The replica counts of clickstack 3.0.2's defaults: the pack's replicated-workloads-guarded
+                // takes an absent one as the operator's default of 3.
+                mongodb: { enabled: true, spec: { members: 1 } },
+                clickhouse: { enabled: true, cluster: { spec: { replicas: 1, shards: 1 } }, keeper: { spec: { replicas: 1 } } },
             }),
             "templates/_helpers.tpl": `{{- define "clickstack.fullname" -}}
 {{- if contains .Chart.Name .Release.Name }}{{ .Release.Name | trunc 63 | trimSuffix "-" }}{{ else }}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{ end }}
