@@ -160,7 +160,14 @@ function clickstackChart(): ChartFiles {
                 // takes an absent one as the operator's default of 3.
                 mongodb: { enabled: true, spec: { members: 1 } },
                 clickhouse: { enabled: true, cluster: { spec: { replicas: 1, shards: 1 } }, keeper: { spec: { replicas: 1 } } },
+                additionalManifests: [],
             }),
+            // As the real chart's templates/additional-manifests.yaml: highAvailability's MongoDB budget comes this way.
+            "templates/additional-manifests.yaml": `{{- range .Values.additionalManifests }}
+---
+{{ tpl (toYaml .) $ }}
+{{- end }}
+`,
             "templates/_helpers.tpl": `{{- define "clickstack.fullname" -}}
 {{- if contains .Chart.Name .Release.Name }}{{ .Release.Name | trunc 63 | trimSuffix "-" }}{{ else }}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{ end }}
 {{- end }}
