@@ -26,8 +26,7 @@ import {
     builtCollectorVersion, CollectorRun, exportSpanGrpc, Gateway, Kubelet, LOOPBACK, postOtlp, servePrometheus, spanRequest, startCollector, startGateway, startKubelet,
     telemetryUnavailable,
 } from "./telemetry";
-import { WORKLOAD_ENDPOINT } from "../components/collectors/workload-telemetry";
-import { COLLECTOR_CHART } from "../components/collectors/collectors";
+import { COLLECTOR_CHART, WORKLOAD_ENDPOINT } from "../components/collectors/collectors";
 
 const NAMESPACE = "otel-demo"; // Pulumi.yaml's default, which dev keeps
 const WEBHOOK_URL = "https://hooks.slack.com/services/T0E2E/B0E2E/e2e-webhook-credential";
@@ -618,15 +617,15 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             // the collector's pod, and the NetworkPolicy admitting the app's namespace but not kube-system.
             const service = kubectlJson<{ spec: { type: string; internalTrafficPolicy: string; selector: Labels; ports: { port: number }[] } }>(
                 ["get", "service", WORKLOAD_ENDPOINT.service, "--namespace", NAMESPACE]).spec;
-            expect([service.type, service.internalTrafficPolicy, service.ports.map((p) => p.port)]).toEqual(["ClusterIP", "Local", [4317, 4318]]);
+            expect([service.type, service.internalTrafficPolicy, service.ports.map((p) => p.port)]).toEqual(["ClusterIP", "Local", [WORKLOAD_ENDPOINT.grpcPort, WORKLOAD_ENDPOINT.httpPort]]);
             expect(selects({ matchLabels: service.selector }, agentPod.metadata.labels)).toBe(true);
-            expect((await dev.outputs()).workloadOtlpEndpoint?.value).toBe(`http://${WORKLOAD_ENDPOINT.service}.${NAMESPACE}:4318`);
+            expect((await dev.outputs()).workloadOtlpEndpoint?.value).toBe(`http://${WORKLOAD_ENDPOINT.service}.${NAMESPACE}:${WORKLOAD_ENDPOINT.httpPort}`);
             const policy = kubectlJson<{ spec: { podSelector: Selector; ingress: { from: { namespaceSelector: Selector }[]; ports: { port: number }[] }[] } }>(
-                ["get", "networkpolicy", "k8s-otel-daemonset-otlp", "--namespace", NAMESPACE]).spec;
+                ["get", "networkpolicy", WORKLOAD_ENDPOINT.networkPolicy, "--namespace", NAMESPACE]).spec;
             const namespaceLabels = (n: string) => kubectlJson<{ metadata: { labels: Labels } }>(["get", "namespace", n]).metadata.labels;
             const admits = (n: string) => policy.ingress.some((rule) => rule.from.some((f) => selects(f.namespaceSelector, namespaceLabels(n))));
             expect([selects(policy.podSelector, agentPod.metadata.labels), admits(appNamespace), admits("kube-system")]).toEqual([true, true, false]);
-            expect(policy.ingress.flatMap((r) => r.ports.map((p) => p.port))).toEqual([4317, 4318]);
+            expect(policy.ingress.flatMap((r) => r.ports.map((p) => p.port))).toEqual([WORKLOAD_ENDPOINT.grpcPort, WORKLOAD_ENDPOINT.httpPort]);
 
             // Its node's collector, as that pod runs it: every address its own, on loopback.
             const appsKubelet = await startKubelet(appNode, pki, LOOPBACK.appNodeIp);

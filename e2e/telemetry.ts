@@ -134,13 +134,13 @@ export async function startGateway(apiKey: string, dir: string): Promise<Gateway
  * POSTs an OTLP/HTTP JSON request from `from` (the app pod's address) to `to`, with no
  * authorization header: what an SDK with only OTEL_EXPORTER_OTLP_ENDPOINT set sends.
  */
-export function postOtlp(from: string, to: string, signal: "traces" | "logs" | "metrics", body: unknown, headers: Record<string, string> = {}): Promise<number> {
+export function postOtlp(from: string, to: string, signal: "traces" | "logs" | "metrics", body: unknown): Promise<number> {
     const data = JSON.stringify(body);
     const url = new URL(`${to}/v1/${signal}`);
     return new Promise((resolve, reject) => {
         const req = http.request({
             host: url.hostname, port: url.port, path: url.pathname, method: "POST", localAddress: from,
-            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data), ...headers },
+            headers: { "content-type": "application/json", "content-length": Buffer.byteLength(data) },
         }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); });
         req.on("error", reject);
         req.end(data);

@@ -8,7 +8,7 @@ import { ImageSource } from "../clickstack/clickstack-images";
 import { MirroredImage, mirrored, mirrorRepository, pullSecretRefs } from "../common/images";
 import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
 import { loadValuesObject, mergeValues } from "../common/values-file";
-import { WORKLOAD_ENDPOINT, workloadEndpointPolicy, WorkloadTelemetry, workloadTelemetryValues } from "./workload-telemetry";
+import { OTLP_PORTS, workloadEndpointPolicy, WorkloadTelemetry, workloadTelemetryValues } from "./workload-telemetry";
 
 /**
  * Pinned chart, and the collector image that matches it: the chart's appVersion. The chart rewrites
@@ -31,6 +31,19 @@ export const COLLECTOR_RELEASES: Record<CollectorKind, string> = {
     deployment: "k8s-otel-deployment",
     daemonset: "k8s-otel-daemonset",
 };
+
+/**
+ * The workloads' endpoint as the chart names it for the DaemonSet release: its Service (the chart's
+ * fullname helper: `<release>-<chart>`), the labels of its pods (selectorLabels, and the component the
+ * chart gives a DaemonSet), its ports, and the NetworkPolicy the component adds.
+ */
+export const WORKLOAD_ENDPOINT = {
+    service: `${COLLECTOR_RELEASES.daemonset}-${COLLECTOR_CHART.chart}`,
+    pods: { "app.kubernetes.io/name": COLLECTOR_CHART.chart, "app.kubernetes.io/instance": COLLECTOR_RELEASES.daemonset, component: "agent-collector" },
+    grpcPort: OTLP_PORTS.grpc,
+    httpPort: OTLP_PORTS.http,
+    networkPolicy: `${COLLECTOR_RELEASES.daemonset}-otlp`,
+} as const;
 
 /** What both collectors share; each one's own file is merged on top. */
 const COMMON_VALUES_FILE = path.join(__dirname, "k8s-common.yaml");
@@ -123,8 +136,8 @@ export interface KubernetesCollectorsArgs {
 export class KubernetesCollectors extends pulumi.ComponentResource {
     public readonly deployment: kubernetes.helm.v4.Chart;
     public readonly daemonset: kubernetes.helm.v4.Chart;
-    /** The workloads' OTLP endpoint (`http://<service>.<namespace>:4318`, gRPC on 4317), when on. */
-    public readonly workloadEndpoint?: { readonly host: pulumi.Output<string>; readonly http: pulumi.Output<string>; readonly grpc: pulumi.Output<string> };
+    /** The workloads' OTLP endpoint when on: its host (`<service>.<namespace>`; gRPC on 4317) and `http://<host>:4318`. */
+    public readonly workloadEndpoint?: { readonly host: pulumi.Output<string>; readonly http: pulumi.Output<string> };
 
     constructor(name: string, args: KubernetesCollectorsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clickstack:collectors:KubernetesCollectors", name, {}, opts);
@@ -151,15 +164,11 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
         const otlp = args.workloads?.otlp;
         if (otlp) {
             const host = pulumi.interpolate`${WORKLOAD_ENDPOINT.service}.${args.namespace}`;
-            this.workloadEndpoint = {
-                host,
-                http: pulumi.interpolate`http://${host}:${WORKLOAD_ENDPOINT.httpPort}`,
-                grpc: pulumi.interpolate`http://${host}:${WORKLOAD_ENDPOINT.grpcPort}`,
-            };
+            this.workloadEndpoint = { host, http: pulumi.interpolate`http://${host}:${WORKLOAD_ENDPOINT.httpPort}` };
             if (args.networkPolicy ?? true) {
                 new kubernetes.networking.v1.NetworkPolicy(`${name}-workload-otlp`, {
-                    metadata: { name: `${COLLECTOR_RELEASES.daemonset}-otlp`, namespace: args.namespace },
-                    spec: workloadEndpointPolicy(otlp),
+                    metadata: { name: WORKLOAD_ENDPOINT.networkPolicy, namespace: args.namespace },
+                    spec: workloadEndpointPolicy(otlp, WORKLOAD_ENDPOINT.pods),
                 }, { parent: this });
             }
         }

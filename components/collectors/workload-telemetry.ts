@@ -21,19 +21,8 @@ export interface WorkloadTelemetry {
     };
 }
 
-/** The chart's Service for the DaemonSet release k8s-otel-daemonset (its fullname), and its ports. */
-export const WORKLOAD_ENDPOINT = {
-    service: "k8s-otel-daemonset-opentelemetry-collector",
-    grpcPort: 4317,
-    httpPort: 4318,
-} as const;
-
-/** The labels the chart puts on the DaemonSet's pods (selectorLabels and component). */
-export const DAEMONSET_POD_LABELS = {
-    "app.kubernetes.io/name": "opentelemetry-collector",
-    "app.kubernetes.io/instance": "k8s-otel-daemonset",
-    component: "agent-collector",
-} as const;
+/** The ports k8s-otlp-endpoint.yaml opens: OTLP/gRPC and OTLP/HTTP. */
+export const OTLP_PORTS = { grpc: 4317, http: 4318 } as const;
 
 const OTLP_VALUES_FILE = path.join(__dirname, "k8s-otlp-endpoint.yaml");
 const SCRAPE_VALUES_FILE = path.join(__dirname, "k8s-pod-scrape.yaml");
@@ -75,20 +64,20 @@ export function workloadTelemetryValues(w: WorkloadTelemetry): Record<string, un
 }
 
 /**
- * Who may reach the endpoint: pods in the allowed namespaces, on the two OTLP ports, and nothing
- * else (the collector listens on no other port a pod needs; kubelet probes are not pod traffic).
+ * Who may reach the endpoint's `pods`: pods in the allowed namespaces, on the two OTLP ports, and
+ * nothing else (the collector listens on no other port a pod needs; kubelet probes are not pod traffic).
  */
-export function workloadEndpointPolicy(otlp: NonNullable<WorkloadTelemetry["otlp"]>): NetworkPolicySpec {
+export function workloadEndpointPolicy(otlp: NonNullable<WorkloadTelemetry["otlp"]>, pods: Readonly<Record<string, string>>): NetworkPolicySpec {
     const name = "kubernetes.io/metadata.name";
     const matchExpressions = [
         ...(otlp.namespaces ? [{ key: name, operator: "In" as const, values: [...otlp.namespaces] }] : []),
         ...(otlp.exceptNamespaces.length > 0 ? [{ key: name, operator: "NotIn" as const, values: [...otlp.exceptNamespaces] }] : []),
     ];
     return {
-        podSelector: { matchLabels: { ...DAEMONSET_POD_LABELS } },
+        podSelector: { matchLabels: { ...pods } },
         policyTypes: ["Ingress"],
         ingress: [{
-            ports: [WORKLOAD_ENDPOINT.grpcPort, WORKLOAD_ENDPOINT.httpPort].map((port) => ({ protocol: "TCP" as const, port })),
+            ports: [OTLP_PORTS.grpc, OTLP_PORTS.http].map((port) => ({ protocol: "TCP" as const, port })),
             from: [{ namespaceSelector: matchExpressions.length > 0 ? { matchExpressions } : {} }],
         }],
     };

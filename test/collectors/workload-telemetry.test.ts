@@ -5,7 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { DAEMONSET_POD_LABELS, SCRAPE_RECEIVER, WORKLOAD_ENDPOINT, workloadEndpointPolicy } from "../../components/collectors/workload-telemetry";
+import { SCRAPE_RECEIVER, workloadEndpointPolicy } from "../../components/collectors/workload-telemetry";
+import { WORKLOAD_ENDPOINT } from "../../components/collectors/collectors";
 import { selects } from "../../policies/kubernetes";
 import { ROOT } from "../root";
 import { renderedValues, valuesHash } from "./rendered-values";
@@ -48,9 +49,9 @@ describe("the endpoint", () => {
     });
 
     it("routes to the DaemonSet's pods, which the NetworkPolicy selects too (the labels it is written with)", () => {
-        expect(service.spec.selector).toEqual(DAEMONSET_POD_LABELS);
+        expect(service.spec.selector).toEqual(WORKLOAD_ENDPOINT.pods);
         expect(selects({ matchLabels: service.spec.selector }, pod.metadata.labels)).toBe(true);
-        expect(selects(workloadEndpointPolicy({ exceptNamespaces: ["kube-system"] }).podSelector, pod.metadata.labels)).toBe(true);
+        expect(selects(workloadEndpointPolicy({ exceptNamespaces: ["kube-system"] }, WORKLOAD_ENDPOINT.pods).podSelector, pod.metadata.labels)).toBe(true);
     });
 
     it("is served by container ports only: no hostPort, no host network", () => {
