@@ -243,20 +243,36 @@ async function storeApiKey(settings, apiKey) {
     return true;
 }
 
-async function main() {
-    const settings = readSettings(process.env);
+async function main(env, out) {
+    const settings = readSettings(env);
     const teamExists = await waitForHyperdx(settings);
     let cookie = teamExists ? undefined : await register(settings);
     const registered = cookie !== undefined;
     if (!registered) cookie = await login(settings);
-    console.log(registered ? `registered the HyperDX admin ${settings.email}` : `logged in to HyperDX as ${settings.email}`);
+    out.log(registered ? `registered the HyperDX admin ${settings.email}` : `logged in to HyperDX as ${settings.email}`);
     const apiKey = settings.rotate ? await rotateApiKey(settings, cookie) : await teamApiKey(settings, cookie);
-    if (settings.rotate) console.log("rotated the team's ingestion API key");
+    if (settings.rotate) out.log("rotated the team's ingestion API key");
     const wrote = await storeApiKey(settings, apiKey);
-    console.log(`secret ${settings.namespace}/${settings.secretName} key ${settings.secretKey} ${wrote ? "now holds" : "already holds"} the team's ingestion API key`);
+    out.log(`secret ${settings.namespace}/${settings.secretName} key ${settings.secretKey} ${wrote ? "now holds" : "already holds"} the team's ingestion API key`);
 }
 
-main().catch((err) => {
-    console.error(err instanceof Failure ? `hyperdx-bootstrap: ${err.message}` : `hyperdx-bootstrap: unexpected error: ${err?.message ?? err}`);
-    process.exit(1);
-});
+/**
+ * The whole Job against `env`, its lines written through `out`; resolves to its exit code. The unit tests
+ * call it in-process; the Job runs the file.
+ */
+export async function run(env, out = console) {
+    try {
+        await main(env, out);
+        return 0;
+    } catch (err) {
+        out.error(err instanceof Failure ? `hyperdx-bootstrap: ${err.message}` : `hyperdx-bootstrap: unexpected error: ${err?.message ?? err}`);
+        return 1;
+    }
+}
+
+// Run by the Job (`node hyperdx-bootstrap.mjs`, the name it has in its ConfigMap); imported, it only defines run().
+if (path.basename(process.argv[1] ?? "") === "hyperdx-bootstrap.mjs") {
+    run(process.env).then((code) => {
+        if (code !== 0) process.exit(code);
+    });
+}

@@ -53,11 +53,10 @@ function readSettings(env) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Strings that must never reach the log; every message goes through redact() first. */
-const secrets = new Set();
-const redact = (text) => [...secrets].reduce((t, s) => (s ? t.split(s).join("[redacted]") : t), String(text));
+/** `text` with each of `secrets` (what must never reach the log: the password, the key, the webhook URLs) replaced. */
+const redact = (secrets, text) => [...secrets].reduce((t, s) => (s ? t.split(s).join("[redacted]") : t), String(text));
 
-async function readDocument(settings) {
+async function readDocument(settings, out) {
     let document;
     try {
         document = JSON.parse(await readFile(settings.contentFile, "utf8"));
@@ -73,12 +72,12 @@ async function readDocument(settings) {
         const file = path.join(settings.webhookUrlsDir, webhook.name);
         const url = (await readFile(file, "utf8").catch(() => undefined))?.trim();
         if (!url) throw new Failure(`webhook ${webhook.name} has no URL: ${file} is missing or empty`);
-        secrets.add(url);
+        settings.secrets.add(url);
         urls[webhook.name] = url;
     }
     if (settings.webhookUrlsDir) {
         const extra = (await readdir(settings.webhookUrlsDir).catch(() => [])).filter((f) => !f.startsWith("..") && !document.webhooks.some((w) => w.name === f));
-        if (extra.length > 0) console.log(`ignoring URL file(s) of webhooks the document does not define: ${extra.join(", ")}`);
+        if (extra.length > 0) out.log(`ignoring URL file(s) of webhooks the document does not define: ${extra.join(", ")}`);
     }
     return { document, urls };
 }
@@ -147,7 +146,7 @@ async function accessKey(settings) {
     if (me.status !== 200) throw new Failure(`HyperDX answered GET /api/me with HTTP ${me.status}`);
     const key = (await json(me, "GET /api/me")).accessKey;
     if (typeof key !== "string" || key === "") throw new Failure("HyperDX's GET /api/me has no accessKey");
-    secrets.add(key);
+    settings.secrets.add(key);
     return key;
 }
 
@@ -211,7 +210,7 @@ function marks(owner) {
 }
 
 /** Creates, updates or leaves one object; returns its id. */
-async function apply(api, log, kind, route, label, existing, body, compare = body) {
+async function apply(api, log, out, kind, route, label, existing, body, compare = body) {
     if (existing && holds(existing, compare)) {
         log.unchanged++;
         return existing;
@@ -220,22 +219,21 @@ async function apply(api, log, kind, route, label, existing, body, compare = bod
     const answer = existing ? await api.call("PUT", `${route}/${existing.id}`, body, what) : await api.call("POST", route, body, what);
     if (typeof answer?.data?.id !== "string") throw new Failure(`${what}: HyperDX answered without an id`);
     log[existing ? "updated" : "created"]++;
-    console.log(`${existing ? "updated" : "created"} ${kind} "${label}"`);
+    out.log(`${existing ? "updated" : "created"} ${kind} "${label}"`);
     return answer.data;
 }
 
 const selectItem = (s) => ({ ...s, where: s.where ?? "", whereLanguage: s.whereLanguage ?? "lucene" });
 
-async function main() {
-    const settings = readSettings(process.env);
-    secrets.add(settings.password);
-    const { document, urls } = await readDocument(settings);
+async function main(settings, out) {
+    settings.secrets.add(settings.password);
+    const { document, urls } = await readDocument(settings, out);
     const mark = marks(document.owner);
     const key = await accessKey(settings);
     const counts = { writes: 0 };
     const api = v2Client(settings, key, counts);
     const log = { created: 0, updated: 0, unchanged: 0, deleted: 0, kept: 0 };
-    console.log(`logged in to HyperDX as ${settings.email}; applying ${document.dashboards.length} dashboard(s), ${document.savedSearches.length} saved search(es), ${document.alerts.length} alert(s), ${document.webhooks.length} webhook(s)`);
+    out.log(`logged in to HyperDX as ${settings.email}; applying ${document.dashboards.length} dashboard(s), ${document.savedSearches.length} saved search(es), ${document.alerts.length} alert(s), ${document.webhooks.length} webhook(s)`);
 
     // Sources by name: registration created Logs, Traces, Metrics and Sessions.
     const sources = new Map((await api.list("/sources")).map((s) => [s.name, s.id]));
@@ -254,7 +252,7 @@ async function main() {
         // HyperDX returns a webhook's body for the generic service only (externalWebhookSchema).
         const readable = { ...body };
         delete readable.body;
-        webhookIds.set(w.name, (await apply(api, log, "webhook", "/webhooks", w.name, existing, body, w.service === "generic" ? body : readable)).id);
+        webhookIds.set(w.name, (await apply(api, log, out, "webhook", "/webhooks", w.name, existing, body, w.service === "generic" ? body : readable)).id);
     }
 
     const savedSearches = await api.list("/saved-searches");
@@ -262,7 +260,7 @@ async function main() {
     for (const s of document.savedSearches) {
         const existing = savedSearches.find((x) => mark.keyOf(x.tags) === s.key);
         const body = { name: s.name, sourceId: sources.get(s.source), select: s.select ?? "", where: s.where, whereLanguage: s.whereLanguage, orderBy: s.orderBy ?? "", tags: [mark.tag, mark.keyTag(s.key)], filters: [] };
-        savedSearchIds.set(s.key, (await apply(api, log, "saved search", "/saved-searches", s.name, existing, body)).id);
+        savedSearchIds.set(s.key, (await apply(api, log, out, "saved search", "/saved-searches", s.name, existing, body)).id);
     }
 
     // Dashboards before tile alerts. Tiles keep their ids by name: a PUT keeps ids it knows, and
@@ -285,7 +283,7 @@ async function main() {
         const body = existing
             ? { ...compare, filters: filters.map((f, i) => ({ id: existing.filters?.find((x) => x.name === f.name)?.id ?? `new-${i}`, ...f })) }
             : compare;
-        const saved = await apply(api, log, "dashboard", "/dashboards", d.name, existing, body, compare);
+        const saved = await apply(api, log, out, "dashboard", "/dashboards", d.name, existing, body, compare);
         for (const t of saved.tiles ?? []) tileIds.set(`${d.key}\u0000${t.name}`, { dashboardId: saved.id, tileId: t.id });
     }
 
@@ -311,7 +309,7 @@ async function main() {
             ...(a.numConsecutiveWindows !== undefined ? { numConsecutiveWindows: a.numConsecutiveWindows } : {}),
             ...target,
         };
-        await apply(api, log, "alert", "/alerts", a.name, existing, body);
+        await apply(api, log, out, "alert", "/alerts", a.name, existing, body);
     }
 
     // What this stack owns and no longer defines: alerts first, channels last (HyperDX refuses to
@@ -322,14 +320,14 @@ async function main() {
         } catch (err) {
             if (kind === "webhook" && err.status === 409) {
                 log.kept++;
-                console.log(`kept webhook "${label}": alerts not managed by ${document.owner} still use it`);
+                out.log(`kept webhook "${label}": alerts not managed by ${document.owner} still use it`);
                 return;
             }
             if (err.status === 404) return; // gone already (a dashboard's alerts go with it)
             throw err;
         }
         log.deleted++;
-        console.log(`deleted ${kind} "${label}"`);
+        out.log(`deleted ${kind} "${label}"`);
     };
     const wantedAlerts = new Set(document.alerts.map((a) => a.key));
     for (const a of await api.list("/alerts")) {
@@ -346,10 +344,27 @@ async function main() {
         await remove("webhook", "/webhooks", w, w.name);
     }
 
-    console.log(`hyperdx-content: ${log.created} created, ${log.updated} updated, ${log.deleted} deleted, ${log.unchanged} unchanged${log.kept ? `, ${log.kept} kept` : ""} (${counts.writes} write(s))`);
+    out.log(`hyperdx-content: ${log.created} created, ${log.updated} updated, ${log.deleted} deleted, ${log.unchanged} unchanged${log.kept ? `, ${log.kept} kept` : ""} (${counts.writes} write(s))`);
 }
 
-main().catch((err) => {
-    console.error(redact(err instanceof Failure ? `hyperdx-content: ${err.message}` : `hyperdx-content: unexpected error: ${err?.message ?? err}`));
-    process.exit(1);
-});
+/**
+ * The whole Job against `env`, its lines written through `out`; resolves to its exit code. The unit tests
+ * call it in-process; the Job runs the file.
+ */
+export async function run(env, out = console) {
+    const secrets = new Set();
+    try {
+        await main({ ...readSettings(env), secrets }, out);
+        return 0;
+    } catch (err) {
+        out.error(redact(secrets, err instanceof Failure ? `hyperdx-content: ${err.message}` : `hyperdx-content: unexpected error: ${err?.message ?? err}`));
+        return 1;
+    }
+}
+
+// Run by the Job (`node hyperdx-content.mjs`, the name it has in its ConfigMap); imported, it only defines run().
+if (path.basename(process.argv[1] ?? "") === "hyperdx-content.mjs") {
+    run(process.env).then((code) => {
+        if (code !== 0) process.exit(code);
+    });
+}

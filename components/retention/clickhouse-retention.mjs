@@ -12,6 +12,8 @@
 // It never prints the password. Exit 0: every table has its signal's TTL (a second run issues no ALTER).
 // Exit 1: one line on stderr saying what failed.
 
+import { basename } from "node:path";
+
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Every table of each signal, with the expression its TTL adds the interval to. */
@@ -120,8 +122,8 @@ async function currentTables(settings) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function main() {
-    const settings = readSettings(process.env);
+async function main(env, out) {
+    const settings = readSettings(env);
     const wanted = Object.entries(TABLES).flatMap(([signal, tables]) =>
         Object.entries(tables).map(([table, column]) => ({ signal, table, column, hours: settings.hours[signal] })));
 
@@ -149,12 +151,28 @@ async function main() {
             { materialize_ttl_after_modify: grow ? "1" : "0" });
         altered++;
         const was = current === undefined ? "none" : Number.isNaN(current) ? "another expression" : `${current}h`;
-        console.log(`${w.table}: TTL ${was} -> ${w.hours}h (${w.signal}, ${grow ? "existing parts rewritten" : "existing parts keep their old expiry"})`);
+        out.log(`${w.table}: TTL ${was} -> ${w.hours}h (${w.signal}, ${grow ? "existing parts rewritten" : "existing parts keep their old expiry"})`);
     }
-    console.log(altered === 0 ? `all ${wanted.length} tables already have their retention` : `altered ${altered} of ${wanted.length} tables`);
+    out.log(altered === 0 ? `all ${wanted.length} tables already have their retention` : `altered ${altered} of ${wanted.length} tables`);
 }
 
-main().catch((err) => {
-    console.error(err instanceof Failure ? `retention: ${err.message}` : `retention: unexpected error: ${err.message}`);
-    process.exit(1);
-});
+/**
+ * The whole Job against `env`, its lines written through `out`; resolves to its exit code. The unit tests
+ * call it in-process; the Job runs the file.
+ */
+export async function run(env, out = console) {
+    try {
+        await main(env, out);
+        return 0;
+    } catch (err) {
+        out.error(err instanceof Failure ? `retention: ${err.message}` : `retention: unexpected error: ${err.message}`);
+        return 1;
+    }
+}
+
+// Run by the Job (`node clickhouse-retention.mjs`, the name it has in its ConfigMap); imported, it only defines run().
+if (basename(process.argv[1] ?? "") === "clickhouse-retention.mjs") {
+    run(process.env).then((code) => {
+        if (code !== 0) process.exit(code);
+    });
+}

@@ -11,7 +11,7 @@ import * as path from "path";
 import { fakeHyperdx, HyperdxState } from "../fakes/hyperdx";
 import { refusedUrl } from "../fakes/refused";
 import { ROOT } from "../root";
-import { runNodeScript, ScriptResult } from "../run-script";
+import { runNodeScript, runScript as runInProcess, ScriptResult } from "../run-script";
 
 const SCRIPT = path.join(ROOT, "components", "bootstrap", "hyperdx-bootstrap.mjs");
 const EMAIL = "admin@otel-demo.local";
@@ -63,7 +63,8 @@ const listen = (server: http.Server) => new Promise<string>((resolve) => server.
 
 type Result = ScriptResult;
 
-const runScript = (env: Record<string, string | undefined>): Promise<Result> => runNodeScript(SCRIPT, env);
+// Its run() in this process (test/run-script.ts); the last block runs the file as the Job does.
+const runScript = (env: Record<string, string | undefined>): Promise<Result> => runInProcess(SCRIPT, env);
 
 interface Fixture {
     readonly hyperdx: HyperdxState;
@@ -284,5 +285,23 @@ describe("bootstrap script against fake HyperDX and Kubernetes APIs", () => {
         const result = await runScript(f.env);
         expect(result.code).toBe(1);
         expect(result.stderr).toContain(`cannot read the service account token in ${f.serviceAccountDir}: ENOENT`);
+    }));
+});
+
+describe("bootstrap script as the Job runs it (`node hyperdx-bootstrap.mjs`)", () => {
+    it.concurrent("a fresh install: exit 0, and the lines run() gives, on stdout", withFixture(async (f) => {
+        const program = await runNodeScript(SCRIPT, f.env);
+        expect(program).toMatchObject({ code: 0, stderr: "" });
+        expect(f.storedKey()).toBe(f.hyperdx.team?.apiKey);
+        // A second install against fresh fakes, through run(): the same lines.
+        f.hyperdx.team = undefined;
+        f.hyperdx.sessions.clear();
+        expect(await runScript(f.env)).toEqual(program);
+        f.expectNoCredentialPrinted(program);
+    }));
+
+    it.concurrent("a failure: exit 1 and its one line on stderr, read from the process's own env", withFixture(async (f) => {
+        const program = await runNodeScript(SCRIPT, { ...f.env, NAMESPACE: undefined });
+        expect(program).toEqual({ code: 1, stdout: "", stderr: "hyperdx-bootstrap: missing environment variable(s): NAMESPACE\n" });
     }));
 });

@@ -9,6 +9,7 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { apiKeyGeneration, BOOTSTRAP_SCRIPT, buildBootstrapJobSpec, BootstrapJobInput, HYPERDX_PASSWORD_SPECIALS } from "../../components/bootstrap/bootstrap";
 import { HYPERDX_IMAGE } from "../../components/clickstack/clickstack";
 import { isSecret, ProgramRun, Recorded, runProgram, T } from "../harness";
+import { entryName } from "../run-script";
 
 const JOB = "kubernetes:batch/v1:Job";
 const SA = "kubernetes:core/v1:ServiceAccount";
@@ -94,6 +95,7 @@ describe.each(["dev", "prod"] as const)("the bootstrap in the %s stack", (stack)
         const container = job.spec.template.spec.containers[0];
         expect(container.image).toBe(HYPERDX_IMAGE);
         expect(container.command).toEqual(["node", "/opt/hyperdx-bootstrap/hyperdx-bootstrap.mjs"]);
+        expect(entryName(BOOTSTRAP_SCRIPT)).toBe("hyperdx-bootstrap.mjs");
         expect(Object.fromEntries(container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]))).toEqual({
             HYPERDX_URL: "http://my-clickstack-app.otel-demo:3000",
             HYPERDX_ADMIN_EMAIL: { secretKeyRef: { name: "my-clickstack-hyperdx-admin", key: "email" } },

@@ -8,6 +8,7 @@ import { parseStackConfig } from "../../config";
 import { CONTENT_ANNOTATIONS } from "../../components/content/content";
 import { renderContent } from "../../components/content/packs";
 import { configProblems as problems, isSecret, ProgramRun, Recorded, ROOT, runProgram, T } from "../harness";
+import { entryName } from "../run-script";
 
 const JOB = "kubernetes:batch/v1:Job";
 const SLACK_URL = "https://hooks.slack.com/services/T0000/B0000/credential-in-the-url";
@@ -78,6 +79,10 @@ describe.each(["dev", "prod"] as const)("the content Job in the %s stack", (stac
         expect(configMap.plain.data["hyperdx-content.mjs"]).toBe(fs.readFileSync(path.join(ROOT, "components", "content", "hyperdx-content.mjs"), "utf8"));
         expect(annotations(run)[CONTENT_ANNOTATIONS.document]).toBe(sha256(configMap.plain.data["content.json"]));
         expect(annotations(run)[CONTENT_ANNOTATIONS.script]).toBe(sha256(configMap.plain.data["hyperdx-content.mjs"]));
+        // The file the Job runs is the one in the ConfigMap, under the name the script runs itself under.
+        const command = job.plain.spec.template.spec.containers[0].command;
+        expect(path.basename(command[1])).toBe("hyperdx-content.mjs");
+        expect(entryName(path.join(ROOT, "components", "content", "hyperdx-content.mjs"))).toBe("hyperdx-content.mjs");
     });
 
     it("restricted, no service account token, bounded, credentials from the admin Secret", () => {

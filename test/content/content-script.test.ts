@@ -10,7 +10,7 @@ import { fakeHyperdx, HyperdxState } from "../fakes/hyperdx";
 import { refusedUrl } from "../fakes/refused";
 import { newV2State, V2State } from "../fakes/hyperdx-v2";
 import { ROOT } from "../root";
-import { runNodeScript, ScriptResult } from "../run-script";
+import { runNodeScript, runScript, ScriptResult } from "../run-script";
 
 const SCRIPT = path.join(ROOT, "components", "content", "hyperdx-content.mjs");
 const EMAIL = "admin@otel-demo.local";
@@ -40,15 +40,19 @@ afterEach(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function run(document: ContentDocument = DOCUMENT, env: Record<string, string | undefined> = {}): Promise<ScriptResult> {
+/** The env the Job gives the script, for `document`. */
+function jobEnv(document: ContentDocument, env: Record<string, string | undefined>): Record<string, string | undefined> {
     const file = path.join(dir, `content-${Math.random()}.json`);
     fs.writeFileSync(file, JSON.stringify(document));
-    return runNodeScript(SCRIPT, {
+    return {
         HYPERDX_URL: url, HYPERDX_ADMIN_EMAIL: EMAIL, HYPERDX_ADMIN_PASSWORD: PASSWORD,
         // Back-off in tens of milliseconds; the Job's own 500 ms is kept where the timing is the point.
         CONTENT_FILE: file, WEBHOOK_URLS_DIR: path.join(dir, "webhooks"), WAIT_SECONDS: "20", RETRY_DELAY_MS: "10", ...env,
-    });
+    };
 }
+// Its run() in this process (test/run-script.ts); the last block runs the file as the Job does.
+const run = (document: ContentDocument = DOCUMENT, env: Record<string, string | undefined> = {}): Promise<ScriptResult> =>
+    runScript(SCRIPT, jobEnv(document, env));
 const writes = () => v2.requests.filter((r) => !r.startsWith("GET "));
 const expectNoSecretPrinted = (r: ScriptResult) => {
     for (const secret of [PASSWORD, SLACK_URL, "url-token-that-is-a-credential", state.team!.accessKey!]) {
@@ -235,7 +239,7 @@ describe("hyperdx-content.mjs", () => {
         const missingUrl = await run();
         expect(missingUrl.code).toBe(1);
         expect(missingUrl.stderr).toMatch(/webhook platform-slack has no URL: .*platform-slack is missing or empty/);
-        const missingEnv = await runNodeScript(SCRIPT, { HYPERDX_URL: url });
+        const missingEnv = await runScript(SCRIPT, { HYPERDX_URL: url });
         expect(missingEnv.code).toBe(1);
         expect(missingEnv.stderr).toContain("missing environment variable(s): HYPERDX_ADMIN_EMAIL, HYPERDX_ADMIN_PASSWORD, CONTENT_FILE");
         const badDelay = await run(DOCUMENT, { RETRY_DELAY_MS: "half a second" });
@@ -255,5 +259,26 @@ describe("hyperdx-content.mjs", () => {
         } finally {
             await refused.release();
         }
+    });
+});
+
+describe("hyperdx-content.mjs as the Job runs it (`node hyperdx-content.mjs`)", () => {
+    test("a first run: exit 0, and the lines run() gives, on stdout", async () => {
+        const program = await runNodeScript(SCRIPT, jobEnv(DOCUMENT, {}));
+        expect(program).toMatchObject({ code: 0, stderr: "" });
+        expect(v2.alerts).toHaveLength(DOCUMENT.alerts.length);
+        expectNoSecretPrinted(program);
+        // The same first run through run(), against an empty HyperDX again.
+        v2 = newV2State();
+        state.v2 = v2;
+        expect(await run()).toEqual(program);
+    });
+
+    test("a failure: exit 1 and its one line on stderr, the password not printed", async () => {
+        const program = await runNodeScript(SCRIPT, jobEnv(DOCUMENT, { HYPERDX_ADMIN_PASSWORD: "Wrong-password-123!" }));
+        expect(program.code).toBe(1);
+        expect(program.stdout).toBe("");
+        expect(program.stderr).toMatch(/^hyperdx-content: logging in to HyperDX as admin@otel-demo.local failed \(HTTP 303, err=authFail\)[^\n]*\n$/);
+        expect(program.stderr).not.toContain("Wrong-password-123!");
     });
 });

@@ -7,7 +7,7 @@ import { AddressInfo } from "net";
 import * as path from "path";
 import { ClickHouseState, engineFull, fakeClickHouse, FakeTable } from "../fakes/clickhouse";
 import { ROOT } from "../root";
-import { runNodeScript, ScriptResult } from "../run-script";
+import { runNodeScript, runScript, ScriptResult } from "../run-script";
 
 const SCRIPT = path.join(ROOT, "components", "retention", "clickhouse-retention.mjs");
 const PASSWORD = "retention-Secret-Pw-7f3a9c";
@@ -31,7 +31,8 @@ const created = (interval = "toIntervalDay(30)") =>
     new Map<string, FakeTable>(Object.entries(UPSTREAM).map(([t, column]) => [t, { engineFull: engineFull(`${column} + ${interval}`) }]));
 
 type Result = ScriptResult;
-const run = (env: Record<string, string | undefined>): Promise<Result> => runNodeScript(SCRIPT, { PATH: process.env.PATH, ...env });
+// Its run() in this process (test/run-script.ts); the last block runs the file as the Job does.
+const run = (env: Record<string, string | undefined>): Promise<Result> => runScript(SCRIPT, env);
 
 async function withClickHouse(state: Partial<ClickHouseState>, test: (s: ClickHouseState, env: Record<string, string>) => Promise<void>) {
     const full: ClickHouseState = { user: "retention", password: PASSWORD, tables: created(), statements: [], systemTablesQueries: 0, ...state };
@@ -154,6 +155,23 @@ describe("the retention script against a fake ClickHouse", () => {
             const r = await run({ ...env, ...override });
             expect([r.code, r.stderr]).toEqual([1, message]);
         }
+        expect(s.statements).toEqual([]);
+    }));
+});
+
+describe("the retention script as the Job runs it (`node clickhouse-retention.mjs`)", () => {
+    it("alters the changed tables: exit 0, and the lines run() gives, on stdout", () => withClickHouse({}, async (s, env) => {
+        const program = await runNodeScript(SCRIPT, { ...env, RETENTION_SESSIONS: "36h" });
+        expect(program).toMatchObject({ code: 0, stderr: "" });
+        expect(alters(s)).toHaveLength(1);
+        s.tables = created();
+        expect(await run({ ...env, RETENTION_SESSIONS: "36h" })).toEqual(program);
+        noPassword(program);
+    }));
+
+    it("a failure: exit 1 and its one line on stderr, read from the process's own env", () => withClickHouse({}, async (s, env) => {
+        const program = await runNodeScript(SCRIPT, { ...env, RETENTION_LOGS: "2w" });
+        expect(program).toEqual({ code: 1, stdout: "", stderr: "retention: RETENTION_LOGS must be whole hours such as 720h, got 2w\n" });
         expect(s.statements).toEqual([]);
     }));
 });

@@ -3,7 +3,9 @@
 import * as crypto from "crypto";
 import { parseStackConfig } from "../../config";
 import { planCapacity } from "../../components/retention/capacity";
-import { configProblems as problems, isSecret, ProgramRun, Recorded, runProgram, T } from "../harness";
+import * as path from "path";
+import { configProblems as problems, isSecret, ProgramRun, Recorded, ROOT, runProgram, T } from "../harness";
+import { entryName } from "../run-script";
 
 const JOB = "kubernetes:batch/v1:Job";
 const retentionJob = (run: ProgramRun): Recorded => run.ofType(JOB).find((j) => j.name === "retention-job")!;
@@ -77,6 +79,10 @@ describe.each(["dev", "prod"] as const)("the %s stack: retention under mocks", (
         expect(job.dependencyKeys).toContain("kubernetes:helm.sh/v4:Chart::clickstack");
         expect(env(job)).toMatchObject({ RETENTION_LOGS: "336h", RETENTION_TRACES: "168h", RETENTION_METRICS: "2160h", RETENTION_SESSIONS: "720h", CLICKHOUSE_DATABASE: "default" });
         expect(env(job).CLICKHOUSE_PASSWORD).toEqual({ secretKeyRef: { name: "my-clickstack-clickhouse-retention", key: "password" } });
+        // The file the Job runs is the ConfigMap's key and the name the script runs itself under.
+        const file = path.basename(job.plain.spec.template.spec.containers[0].command[1]);
+        expect(Object.keys(run.find(T.configMap, "retention-script").plain.data)).toEqual([file]);
+        expect(entryName(path.join(ROOT, "components", "retention", "clickhouse-retention.mjs"))).toBe(file);
         expect(Object.keys(env(job)).sort()).toEqual(["CLICKHOUSE_DATABASE", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_URL", "CLICKHOUSE_USER", "RETENTION_LOGS", "RETENTION_METRICS", "RETENTION_SESSIONS", "RETENTION_TRACES", "WAIT_SECONDS"]);
     });
 
