@@ -1,3 +1,7 @@
+// `npm test` starts jest with two Node flags (package.json), which its workers inherit:
+// --experimental-async-context-frame: AsyncLocalStorage without promise hooks (Node 24's default). The Pulumi
+//   SDK keeps its state in one, and every promise of a program run paid for the hooks: 10% of the mock suites.
+// --disable-warning=ExperimentalWarning: that flag's warning, and test/run-script.ts's use of Node's ESM loader.
 /** @type {import("jest").Config} */
 module.exports = {
   testEnvironment: "node",

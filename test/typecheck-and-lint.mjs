@@ -1,29 +1,42 @@
-// `npm test`'s static checks: the whole tsconfig type-checked (what `tsc --noEmit` reports) and ESLint
-// over the project (what `eslint .` reports), on one TypeScript program. Run separately, tsc and
-// eslint's type-aware rules each built the program; sharing it takes a third off their time.
-// Exit 1 with the diagnostics on any error or lint problem.
+// `npm test`'s static checks, side by side: the whole tsconfig type-checked by TypeScript 7, the native
+// compiler (what `npm run typecheck` reports), and ESLint over the project (what `npm run lint` reports).
+// ESLint's type-aware rules take a TypeScript 5.9 program (typescript-eslint 8 supports TypeScript < 6.1);
+// TypeScript 7 checks the same files in a fifth of 5.9's CPU time.
+// Exit 1 with the diagnostics on any type error or lint problem.
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
 import { ESLint } from "eslint";
+import ts from "typescript";
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");
-const configFile = path.join(root, "tsconfig.json");
+const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve("typescript-7/package.json")), "bin", "tsc");
 
+// One checker thread: ESLint and the other jest worker have the other core.
+const typecheck = new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tsc, "--noEmit", "-p", "tsconfig.json", "--singleThreaded"], { cwd: root });
+    let output = "";
+    child.stdout.on("data", (d) => { output += d; });
+    child.stderr.on("data", (d) => { output += d; });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, output }));
+});
+
+// The program for ESLint, built here: ESLint's own builder (eslint.config.mjs names the tsconfig) takes
+// about 1.5 CPU-s more for the same program. The two options are exclusive.
+const configFile = path.join(root, "tsconfig.json");
 const parsed = ts.getParsedCommandLineOfConfigFile(configFile, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, "\n")); } });
 const program = ts.createProgram({ rootNames: parsed.fileNames, options: { ...parsed.options, noEmit: true }, projectReferences: parsed.projectReferences });
-const diagnostics = [...parsed.errors, ...ts.getPreEmitDiagnostics(program)];
-const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" };
-if (diagnostics.length > 0) process.stderr.write(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
-
-// eslint.config.mjs names the tsconfig; the same program is handed over instead (they are exclusive).
 const eslint = new ESLint({ cwd: root, overrideConfig: { languageOptions: { parserOptions: { project: false, programs: [program] } } } });
 const results = await eslint.lintFiles(["."]);
 const lintOutput = (await eslint.loadFormatter("stylish")).format(results);
-if (lintOutput) process.stdout.write(lintOutput);
-
 const lintProblems = results.reduce((n, r) => n + r.errorCount + r.warningCount, 0);
-if (diagnostics.length > 0 || lintProblems > 0) {
-    process.stderr.write(`typecheck-and-lint: ${diagnostics.length} type error(s), ${lintProblems} lint problem(s)\n`);
+
+const types = await typecheck;
+if (types.output) process.stderr.write(types.output);
+if (lintOutput) process.stdout.write(lintOutput);
+if (types.code !== 0 || lintProblems > 0) {
+    process.stderr.write(`typecheck-and-lint: tsc exited ${types.code}, ${lintProblems} lint problem(s)\n`);
     process.exit(1);
 }
