@@ -11,6 +11,8 @@ module.exports = {
   testTimeout: 30000,
   // Jest's default is one worker less than the cores: a single worker on a two-core CI machine.
   maxWorkers: "100%",
+  // The two longest suites first, with or without Jest's cache of durations.
+  testSequencer: "<rootDir>/test/sequencer.js",
   // Transpile only (swc): test/static-checks.test.ts type-checks everything, beside the other suites.
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } }, module: { type: "commonjs" } }],
