@@ -6,7 +6,7 @@
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
-  // *.spec.ts are imported by program.test.ts (one module registry for the suites that run the program).
+  // *.spec.ts are imported by program.test.ts (one module registry for the suites that load the Pulumi SDK).
   testMatch: ["**/*.test.ts"],
   testTimeout: 30000,
   // Jest's default is one worker less than the cores: a single worker on a two-core CI machine.

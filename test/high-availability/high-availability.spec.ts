@@ -1,6 +1,6 @@
 // Issue 24: the replicated layout under mocks: the config and its refusals, the values each part of
 // the clickstack chart gets, the capacity plan per replica. What the chart renders from these values
-// is test/high-availability/rendered.test.ts (real Helm); the placement, budgets and evictions are
+// is test/high-availability/rendered.spec.ts (real Helm); the placement, budgets and evictions are
 // the e2e's (e2e/engine.test.ts, scenario 13).
 import { parseStackConfig } from "../../config";
 import { HA_DEFAULTS } from "../../components/high-availability/config";

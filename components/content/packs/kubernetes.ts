@@ -1,7 +1,7 @@
 // The default Kubernetes pack: one dashboard of pods and nodes per cluster, and the alerts a platform
 // team wants first. Every metric is one the collectors send (kubeletstats on the DaemonSet with the
 // *_limit_utilization metrics enabled in values/k8s-daemonset.yaml; k8s_cluster on the Deployment
-// with node conditions and allocatable in values/k8s-deployment.yaml); test/content.test.ts checks
+// with node conditions and allocatable in values/k8s-deployment.yaml); test/content/content-packs.spec.ts checks
 // each name against the receivers' metadata. Events are log rows of the k8sobjects receiver: the
 // watched event in the attribute `object` (JSON), its type (Normal, Warning) read as HyperDX's own
 // Kubernetes page reads it (packages/app/src/KubernetesDashboardPage.tsx, eventAttributeExpressions).
