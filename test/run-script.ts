@@ -2,9 +2,9 @@
 // - runNodeScript: as the Job runs it, the file as a program (`node <script>`), in a worker thread (the
 //   same script, env, exit code and output as a child process, for a third of its start-up CPU). This
 //   proves the entry: process.env read, the exit code set, the lines on stdout and stderr.
-// - runScript: the script's exported run(env, out) called in this process, which is the same code behind
-//   the same entry without starting a thread (about 100 ms of CPU each). The script suites run it about
-//   60 times, and `npm test` is bound by the CPU of two cores.
+// - runScript: the script's exported run(env, out) called in this process: the code the entry runs,
+//   without a thread's start (about 110 ms of CPU each). The script suites run it about 60 times, and
+//   `npm test` is bound by the CPU of two cores.
 import * as fs from "fs";
 import { pathToFileURL } from "url";
 import * as vm from "vm";

@@ -10,7 +10,7 @@ import { hoursEnv, Retention } from "./capacity";
 import { pullSecretRefs } from "../common/images";
 import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobMetadata, scriptSha256 } from "../common/script-job";
 
-const SCRIPT = path.join(__dirname, "clickhouse-retention.mjs");
+export const RETENTION_SCRIPT = path.join(__dirname, "clickhouse-retention.mjs");
 const SCRIPT_DIR = "/opt/clickstack-retention";
 const PASSWORD_KEY = "password";
 /** How long the Job waits for the tables, and its own deadline above that. */
@@ -100,7 +100,7 @@ export class ClickHouseRetention extends pulumi.ComponentResource {
     constructor(name: string, args: ClickHouseRetentionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clickstack:retention:ClickHouseRetention", name, {}, opts);
         const objectName = `${args.releaseName}-clickhouse-retention`;
-        const script = fs.readFileSync(SCRIPT, "utf8");
+        const script = fs.readFileSync(RETENTION_SCRIPT, "utf8");
         const password = new kubernetes.core.v1.Secret(`${name}-credentials`, {
             metadata: { name: objectName, namespace: args.namespace },
             type: "Opaque",

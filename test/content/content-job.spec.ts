@@ -5,9 +5,9 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { parseStackConfig } from "../../config";
-import { CONTENT_ANNOTATIONS } from "../../components/content/content";
+import { CONTENT_ANNOTATIONS, CONTENT_SCRIPT } from "../../components/content/content";
 import { renderContent } from "../../components/content/packs";
-import { configProblems as problems, isSecret, ProgramRun, Recorded, ROOT, runProgram, T } from "../harness";
+import { configProblems as problems, isSecret, ProgramRun, Recorded, runProgram, T } from "../harness";
 import { entryName } from "../run-script";
 
 const JOB = "kubernetes:batch/v1:Job";
@@ -76,13 +76,12 @@ describe.each(["dev", "prod"] as const)("the content Job in the %s stack", (stac
         const document = JSON.parse(configMap.plain.data["content.json"]);
         expect(document.dashboards.map((d: { key: string }) => d.key)).toEqual(["kubernetes", "pipeline"]);
         expect(document.alerts.every((a: { channel: string }) => a.channel === "platform-slack")).toBe(true);
-        expect(configMap.plain.data["hyperdx-content.mjs"]).toBe(fs.readFileSync(path.join(ROOT, "components", "content", "hyperdx-content.mjs"), "utf8"));
         expect(annotations(run)[CONTENT_ANNOTATIONS.document]).toBe(sha256(configMap.plain.data["content.json"]));
-        expect(annotations(run)[CONTENT_ANNOTATIONS.script]).toBe(sha256(configMap.plain.data["hyperdx-content.mjs"]));
-        // The file the Job runs is the one in the ConfigMap, under the name the script runs itself under.
-        const command = job.plain.spec.template.spec.containers[0].command;
-        expect(path.basename(command[1])).toBe("hyperdx-content.mjs");
-        expect(entryName(path.join(ROOT, "components", "content", "hyperdx-content.mjs"))).toBe("hyperdx-content.mjs");
+        // The file the Job runs is the script in the ConfigMap, under the name the script runs itself under.
+        const file = path.basename(job.plain.spec.template.spec.containers[0].command[1]);
+        expect(configMap.plain.data[file]).toBe(fs.readFileSync(CONTENT_SCRIPT, "utf8"));
+        expect(entryName(CONTENT_SCRIPT)).toBe(file);
+        expect(annotations(run)[CONTENT_ANNOTATIONS.script]).toBe(sha256(configMap.plain.data[file]));
     });
 
     it("restricted, no service account token, bounded, credentials from the admin Secret", () => {

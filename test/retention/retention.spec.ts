@@ -4,7 +4,8 @@ import * as crypto from "crypto";
 import { parseStackConfig } from "../../config";
 import { planCapacity } from "../../components/retention/capacity";
 import * as path from "path";
-import { configProblems as problems, isSecret, ProgramRun, Recorded, ROOT, runProgram, T } from "../harness";
+import { RETENTION_SCRIPT } from "../../components/retention/retention";
+import { configProblems as problems, isSecret, ProgramRun, Recorded, runProgram, T } from "../harness";
 import { entryName } from "../run-script";
 
 const JOB = "kubernetes:batch/v1:Job";
@@ -82,7 +83,7 @@ describe.each(["dev", "prod"] as const)("the %s stack: retention under mocks", (
         // The file the Job runs is the ConfigMap's key and the name the script runs itself under.
         const file = path.basename(job.plain.spec.template.spec.containers[0].command[1]);
         expect(Object.keys(run.find(T.configMap, "retention-script").plain.data)).toEqual([file]);
-        expect(entryName(path.join(ROOT, "components", "retention", "clickhouse-retention.mjs"))).toBe(file);
+        expect(entryName(RETENTION_SCRIPT)).toBe(file);
         expect(Object.keys(env(job)).sort()).toEqual(["CLICKHOUSE_DATABASE", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_URL", "CLICKHOUSE_USER", "RETENTION_LOGS", "RETENTION_METRICS", "RETENTION_SESSIONS", "RETENTION_TRACES", "WAIT_SECONDS"]);
     });
 
