@@ -53,6 +53,15 @@ if [[ "${1:-}" == "--check" ]]; then
   exit 0
 fi
 
+# One build at a time per cache folder: a second run started during a build waits for it, then finds
+# everything built (without the lock both compiled the same binaries into the same folder).
+mkdir -p "$out"
+exec 9>"$out/.build.lock"
+if ! flock --nonblock 9; then
+  echo "[toolchain] another build holds $out/.build.lock; waiting for it (up to 60 minutes)"
+  flock --timeout 3600 9 || { echo "[toolchain] gave up waiting for $out/.build.lock after 60 minutes" >&2; exit 1; }
+fi
+
 command -v go >/dev/null || { echo "toolchain: 'go' is not on PATH; install Go 1.26 (the e2e builds everything from Go modules)" >&2; exit 2; }
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 mkdir -p "$bin" "$work"
