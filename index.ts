@@ -72,7 +72,7 @@ export = async () => {
     }
 
     // The ConfigMap only names the gateway: it does not wait for ClickStack. (An agent stack always
-    // has a key from config: config.ts requires it; so "none" only happens with ClickStack here.)
+    // has a key from config: config/ requires it; so "none" only happens with ClickStack here.)
     const apiKeySource: ApiKeySource = config.ingestionApiKey !== undefined ? { from: "config", value: config.ingestionApiKey }
         : clickstack && config.bootstrap.enabled ? { from: "bootstrap" }
             : { from: "none", portForwardCommand: clickstack!.portForwardCommand, uiUrl: clickstack!.uiUrl };

@@ -12,7 +12,7 @@ import { PROJECT } from "../config";
 import { ADMIN_SECRET_KEYS } from "../components/bootstrap/bootstrap";
 import { formatImage, imageRepository, parseImage } from "../components/common/images";
 import { Selector, selects } from "../policies/kubernetes";
-import { clickstackPods } from "../components/clickstack/clickstack";
+import { clickstackPods } from "../components/clickstack/names";
 import { API_KEY_SECRET } from "../components/collectors/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
 import { newV2State } from "../test/fakes/hyperdx-v2";

@@ -38,8 +38,8 @@ const PASSPHRASE = "clickstack-e2e-fixed-passphrase";
 
 /** The program's files, copied once into the run folder; node_modules is linked, not copied. */
 const PROJECT_COPY = path.join(RUN_DIR, "project");
-/** Every top-level .ts module of the program (index.ts, config.ts), the stack files, and the folders. */
-const PROJECT_FILES = [...fs.readdirSync(ROOT).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "package.json", "tsconfig.json", "components", "policies"];
+/** Every top-level .ts module of the program (index.ts), the stack files, and the folders. */
+const PROJECT_FILES = [...fs.readdirSync(ROOT).filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts")), "Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "package.json", "tsconfig.json", "config", "components", "policies"];
 
 export function copyProject(): string {
     if (fs.existsSync(PROJECT_COPY)) return PROJECT_COPY;

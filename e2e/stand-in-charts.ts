@@ -8,7 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { CLICKSTACK_CHART, HYPERDX_IMAGE, OPERATORS_CHART } from "../components/clickstack/clickstack";
+import { HYPERDX_IMAGE } from "../components/clickstack/clickstack-images";
+import { CLICKSTACK_CHART, OPERATORS_CHART } from "../components/clickstack/names";
 import { parseImage } from "../components/common/images";
 import { COLLECTOR_CHART } from "../components/collectors/collectors";
 
@@ -117,7 +118,7 @@ function operatorsChart(): ChartFiles {
                 crd("clickhouse.com", "v1alpha1", "KeeperCluster", "keeperclusters"),
                 crd("mongodbcommunity.mongodb.com", "v1", "MongoDBCommunity", "mongodbcommunity"),
             ].map((o) => yaml.dump(o)).join("---\n"),
-            // Pod labels as in clickstackPods (components/clickstack/clickstack.ts).
+            // Pod labels as in clickstackPods (components/clickstack/names.ts).
             // The subcharts' image keys: clickhouse-operator-helm manager.image, mongodb-kubernetes registry.operator.
             "values.yaml": yaml.dump({
                 "clickhouse-operator": { manager: { image: { repository: "ghcr.io/clickhouse/clickhouse-operator", tag: "v0.0.7" }, imagePullSecrets: [] } },

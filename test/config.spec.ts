@@ -145,7 +145,7 @@ describe("stack config: defaults and sources", () => {
 
     it("each key belongs to exactly one slice, whose default is Pulumi.yaml's (a mismatch names the slice)", () => {
         const declared = projectDefaults();
-        const owners = [{ name: "core (config.ts)", defaults: CORE_DEFAULTS as Record<string, unknown> }, ...SLICES.map((s) => ({ name: `${s.name} (components/${s.name}/config.ts)`, defaults: s.defaults as Record<string, unknown> }))];
+        const owners = [{ name: "core (config/keys.ts)", defaults: CORE_DEFAULTS as Record<string, unknown> }, ...SLICES.map((s) => ({ name: `${s.name} (components/${s.name}/config.ts)`, defaults: s.defaults as Record<string, unknown> }))];
         const owned = owners.flatMap((o) => Object.keys(o.defaults));
         expect(owned.filter((key, i) => owned.indexOf(key) !== i)).toEqual([]);
         expect([...owned].sort()).toEqual([...CONFIG_KEYS].sort());

@@ -1,5 +1,5 @@
 // The bootstrap's slice of the stack config: the Job that registers the admin and writes the
-// ingestion key. Whether it runs at all also depends on `mode` and `ingestionApiKey` (config.ts).
+// ingestion key. Whether it runs at all also depends on `mode` and `ingestionApiKey` (config/rules.ts).
 import { z } from "zod";
 import { booleanish, slice } from "../common/config-slice";
 
@@ -27,7 +27,7 @@ export const bootstrapConfig = slice({
                 .pipe(z.number().int("must be a whole number (0, 1, 2, …)").min(0, "must be 0 or more")).default(0),
         }, { error: (iss) => iss.code === "unrecognized_keys" ? `unknown key(s) ${iss.keys.join(", ")}; allowed: enabled, adminEmail, rotation` : "must be an object with enabled, adminEmail, rotation" }).default({ enabled: true, rotation: 0 }),
     },
-    // `enabled` here is the switch; config.ts turns it off where the bootstrap cannot run (bootstrapRuns).
+    // `enabled` here is the switch; config/index.ts turns it off where the bootstrap cannot run (bootstrapRuns).
     toConfig: (c): BootstrapConfig => ({
         bootstrap: {
             enabled: c.bootstrap.enabled,

@@ -3,7 +3,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DNS_SUBDOMAIN, dnsLabel, booleanish, slice } from "../common/config-slice";
-import { clickstackPods, TlsIngress } from "./clickstack";
+import { clickstackPods } from "./names";
+import { TlsIngress } from "./values";
 
 export interface ManagedClickHouse {
     /** ClickHouse Cloud HTTPS endpoint, e.g. https://abc.eu-west-1.aws.clickhouse.cloud:8443 */

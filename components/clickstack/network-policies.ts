@@ -4,7 +4,7 @@
 // only that workload's pods, so nothing else in the namespace (the demo, the collectors) is affected.
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClickStackPods, PodLabels } from "./clickstack";
+import { ClickStackPods, PodLabels } from "./names";
 
 /**
  * Ports: clickstack 3.0.2 values and templates; ClickHouse and Keeper from the ClickHouse operator

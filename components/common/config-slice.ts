@@ -1,11 +1,11 @@
 // What every feature's slice of the stack config is made of, and the schema building blocks they
 // share. A slice (components/<feature>/config.ts) owns its keys: their Pulumi.yaml defaults, their zod
 // schemas, the rules that involve only them (and the shared core keys), and the transformation into
-// the typed config its component takes. config.ts reads the raw config, merges the slices' schemas,
+// the typed config its component takes. config/ reads the raw config, merges the slices' schemas,
 // runs the rules that span features, collects every problem at once and assembles StackConfig.
 import { z } from "zod";
 
-/** The keys every feature may read: config.ts owns them. (A type, not an interface: it is spread into records.) */
+/** The keys every feature may read: config/keys.ts owns them. (A type, not an interface: it is spread into records.) */
 export type CoreConfig = {
     readonly namespace: string;
     /** self-hosted and managed run ClickStack here; agent only runs the collectors, sending to a gateway elsewhere. */

@@ -2,7 +2,7 @@
 // registry for every image, and the pull secrets every pod gets. Every feature that installs a chart
 // or runs a pod reads this slice.
 import { z } from "zod";
-import { CLICKSTACK_CHART, OPERATORS_CHART } from "../clickstack/clickstack";
+import { CLICKSTACK_CHART, OPERATORS_CHART } from "../clickstack/names";
 import { ImageSource } from "../clickstack/clickstack-images";
 import { COLLECTOR_CHART } from "../collectors/collectors";
 import { ChartSource, parseChartSource } from "./chart-source";

@@ -1,5 +1,5 @@
 // Dashboards and alerts' slice of the stack config (`content`, `alerting`): which packs, for which
-// clusters, and where alerts notify. That it needs the bootstrap's admin is a rule of config.ts.
+// clusters, and where alerts notify. That it needs the bootstrap's admin is a rule of config/rules.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { slice } from "../common/config-slice";
@@ -56,7 +56,7 @@ export const contentConfig = slice({
     },
     secretKeys: ["alerting"],
     plaintextMessage: () => `alerting holds webhook URLs in plain text in the stack config; each URL is a credential: set each again with \`${setWebhookUrlCommand(0)}\` (index 0, 1, …) (given: [secret])`,
-    // Whether the content Job runs at all follows the bootstrap (config.ts).
+    // Whether the content Job runs at all follows the bootstrap (config/index.ts).
     toConfig: (c): ContentConfig => ({
         content: {
             choice: {

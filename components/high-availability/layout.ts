@@ -1,5 +1,5 @@
 // The replicated layout as values for the clickstack chart (3.0.2) and the custom resources it
-// renders. Pure; components/clickstack/clickstack.ts merges it over the values file. Where each key
+// renders. Pure; components/clickstack/values.ts merges it over the values file. Where each key
 // comes from:
 // - HyperDX: `hyperdx.deployment.replicas`, `.topologySpreadConstraints`, `hyperdx.podDisruptionBudget`
 //   (minAvailable) and `hyperdx.tasks` (a CronJob running check-alerts every minute, concurrencyPolicy

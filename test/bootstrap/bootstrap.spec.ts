@@ -8,7 +8,7 @@ import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { apiKeyGeneration, BOOTSTRAP_SCRIPT, buildBootstrapJobSpec, BootstrapJobInput, HYPERDX_PASSWORD_SPECIALS } from "../../components/bootstrap/bootstrap";
-import { HYPERDX_IMAGE } from "../../components/clickstack/clickstack";
+import { HYPERDX_IMAGE } from "../../components/clickstack/clickstack-images";
 import { isSecret, ProgramRun, Recorded, runProgram, T } from "../harness";
 import { entryName } from "../run-script";
 

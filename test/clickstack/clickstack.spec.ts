@@ -1,7 +1,6 @@
 import * as crypto from "crypto";
-import {
-    buildClickStackValues, buildHyperdxConnections, buildHyperdxSources, clickstackNames, ClickStackValuesInput, CLICKSTACK_CHART, OPERATORS_CHART,
-} from "../../components/clickstack/clickstack";
+import { clickstackNames, CLICKSTACK_CHART, OPERATORS_CHART } from "../../components/clickstack/names";
+import { buildClickStackValues, buildHyperdxConnections, buildHyperdxSources, ClickStackValuesInput } from "../../components/clickstack/values";
 import { isSecret, ProgramRun, runProgram, T } from "../harness";
 
 const sha256 = (s: string) => crypto.createHash("sha256").update(s).digest("hex");

@@ -4,7 +4,7 @@
 // from the component), with every row, allowed and denied, asserted.
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { buildNetworkPolicies, NetworkPolicySpec } from "../../components/clickstack/network-policies";
-import { clickstackPods } from "../../components/clickstack/clickstack";
+import { clickstackPods } from "../../components/clickstack/names";
 import { selects } from "../../policies/kubernetes";
 import { ProgramRun, Recorded, runProgram } from "../harness";
 

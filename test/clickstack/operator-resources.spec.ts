@@ -6,7 +6,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { deleteOperatorResourcesInBackground, selfHostedResourceProblems, selfHostedResources } from "../../components/clickstack/clickstack";
+import { deleteOperatorResourcesInBackground } from "../../components/clickstack/clickstack";
+import { selfHostedResourceProblems, selfHostedResources } from "../../components/clickstack/values";
 import {
     ContainerResources, OPERATOR_RESOURCE_DEFAULTS, operatorResourceProblems, refusals, withOperatorDefaults,
 } from "../../components/clickstack/operator-resources";

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { parseStackConfig } from "../../config";
 import { chartLocation, parseChartSource } from "../../components/common/chart-source";
-import { CLICKSTACK_CHART, OPERATORS_CHART } from "../../components/clickstack/clickstack";
+import { CLICKSTACK_CHART, OPERATORS_CHART } from "../../components/clickstack/names";
 import { COLLECTOR_CHART } from "../../components/collectors/collectors";
 import { configProblems, runProgram, T } from "../harness";
 

@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { buildClickStackValues, ClickStackValuesInput } from "../../components/clickstack/clickstack";
+import { buildClickStackValues, ClickStackValuesInput } from "../../components/clickstack/values";
 import { HA_DEFAULTS } from "../../components/high-availability/config";
 import { selects } from "../../policies/kubernetes";
 import { policy } from "../../policies/rules/replicated-workloads-guarded";

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { Policy } from "@pulumi/policy";
-import { clickstackNames } from "../../components/clickstack/clickstack";
+import { clickstackNames } from "../../components/clickstack/names";
 import { policies } from "../../policies/all";
 import { FakeResource, kubeResource, stackViolations, violations } from "./policy-args";
 import { ProgramRun, Recorded, ROOT, runProgram, T } from "../harness";
