@@ -1,5 +1,5 @@
 // clickstack-k8s: config → provider → ClickStack (central stacks) → retention → ingestion wiring → bootstrap →
-// dashboards and alerts → collectors → demo → outputs. An agent stack skips ClickStack and sends to a gateway elsewhere.
+// dashboards and alerts → collectors → demo → the scheduling check → outputs. An agent stack skips ClickStack and sends to a gateway elsewhere.
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./config";
@@ -14,6 +14,9 @@ import { ApiKeySource, Ingestion } from "./components/collectors/ingestion";
 import { NetworkPolicies } from "./components/clickstack/network-policies";
 import { ClickHouseRetention } from "./components/retention/retention";
 import { demoImages, loadDemoManifest, OtelDemo } from "./components/demo/otel-demo";
+import { stackRequests } from "./components/sizing/requests";
+import { SchedulingCheck } from "./components/sizing/scheduling-check";
+import { SIZES } from "./components/sizing/sizes";
 
 export = async () => {
     // Everything that can be wrong with the input fails here, before any resource is registered.
@@ -46,6 +49,7 @@ export = async () => {
         tablesTtlHours: longest(config.retention),
         clickhouseSizing: config.capacityPlan && { cpu: config.capacityPlan.cpu.value, memoryGi: config.capacityPlan.memoryGi.value },
         highAvailability: config.highAvailability,
+        size: config.size,
     }, { provider });
 
     // Existing tables follow `retention` (a TTL in the env only reaches tables created later).
@@ -121,6 +125,7 @@ export = async () => {
         // The workloads' own door: OTLP without a key, and their Prometheus metrics.
         workloads: config.collectors.workloads,
         networkPolicy: config.networkPolicies,
+        size: config.size,
     }, { provider }) : undefined;
 
     // The demo sends like any workload, without the key, when the endpoint is there; else to the
@@ -132,7 +137,22 @@ export = async () => {
             : { kind: "gateway", host: clickstack?.collectorHost ?? new URL(config.gatewayEndpoint!).hostname, ingestion: apiKey },
         manifest: demoManifest,
         images: config.images,
+        requestsScale: SIZES[config.size].demoRequestsScale,
     }, { provider });
+
+    // What the scheduler must find room for, per workload and on one node; a Job that watches the pods
+    // from the start fails `up` within minutes, with the scheduler's reason, when one does not fit.
+    const requests = stackRequests(clickstack?.requests ?? {}, collectors?.requests ?? {}, demo?.requests ?? {});
+    if (clickstack) {
+        new SchedulingCheck("scheduling-check", {
+            namespace: namespace.metadata.name,
+            releaseName: config.releaseName,
+            image: clickstack.hyperdxImage,
+            requests,
+            size: config.size,
+            imagePullSecrets: config.images.pullSecrets,
+        }, { provider });
+    }
 
     // What this stack pulls, and from where: with `imageRegistry`, the list to copy into the mirror.
     const images = [
@@ -147,6 +167,7 @@ export = async () => {
         images,
         ...(clickstack ? { retentionDays: Object.fromEntries(Object.entries(config.retention).map(([signal, hours]) => [signal, hours / 24])) } : {}),
         ...(config.capacityPlan ? { capacityPlan: config.capacityPlan } : {}),
+        requests: { size: config.size, madeFor: SIZES[config.size].node, ...requests },
         mode: config.mode,
         clusterName: config.clusterName,
         collectorEndpoint: ingestion.collectorEndpoint,

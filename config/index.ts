@@ -18,6 +18,7 @@ import { DemoConfig, demoConfig } from "../components/demo/config";
 import { HighAvailabilityConfig, highAvailabilityConfig } from "../components/high-availability/config";
 import { planCapacity } from "../components/retention/capacity";
 import { RetentionConfig, retentionConfig } from "../components/retention/config";
+import { SizingConfig, sizingConfig } from "../components/sizing/config";
 import { DEFAULTS, isEmptyObject, PROJECT, rawSchema, RawConfig, SECRET_KEYS, SLICES, UNSET } from "./keys";
 import { ClusterConfig, readClusterConfig, readEncryptedKeys, readRawConfig } from "./read";
 import { bootstrapRuns, crossFeatureRules } from "./rules";
@@ -29,7 +30,7 @@ export { CONFIG_KEYS, CORE_DEFAULTS, DEFAULTS, PROJECT, SECRET_KEYS, SLICES } fr
 export { readClusterConfig, readEncryptedKeys, readRawConfig } from "./read";
 export type { ClusterConfig } from "./read";
 
-export interface StackConfig extends CoreConfig, ClickStackConfig, HighAvailabilityConfig, CollectorsConfig, SourcesConfig, RetentionConfig, BootstrapConfig, ContentConfig, DemoConfig {
+export interface StackConfig extends CoreConfig, ClickStackConfig, SizingConfig, HighAvailabilityConfig, CollectorsConfig, SourcesConfig, RetentionConfig, BootstrapConfig, ContentConfig, DemoConfig {
     readonly cluster: ClusterConfig;
 }
 
@@ -93,6 +94,7 @@ function toStackConfig(c: RawConfig): Omit<StackConfig, "cluster"> {
         protectData: c.protectData,
         clusterName: c.clusterName,
         ...clickstack,
+        ...sizingConfig.toConfig(c),
         ...replicated,
         // With capacity and no explicit size (Pulumi.yaml's default counts as none), the plan's size.
         clickhouseDataSize: retention.capacityPlan && c.clickhouseDataSize === DEFAULTS.clickhouseDataSize

@@ -11,6 +11,7 @@ import { contentConfig } from "../components/content/config";
 import { demoConfig } from "../components/demo/config";
 import { highAvailabilityConfig } from "../components/high-availability/config";
 import { retentionConfig } from "../components/retention/config";
+import { sizingConfig } from "../components/sizing/config";
 
 export const PROJECT = "clickstack-k8s";
 
@@ -34,7 +35,7 @@ const coreShape = {
 
 /** Every feature's slice of the config; the order in which their rules run. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const SLICES: readonly ConfigSlice<any, unknown>[] = [clickstackConfig, highAvailabilityConfig, collectorsConfig, sourcesConfig, retentionConfig, bootstrapConfig, contentConfig, demoConfig];
+export const SLICES: readonly ConfigSlice<any, unknown>[] = [clickstackConfig, sizingConfig, highAvailabilityConfig, collectorsConfig, sourcesConfig, retentionConfig, bootstrapConfig, contentConfig, demoConfig];
 
 /**
  * The defaults Pulumi.yaml declares, core and slices together (a test keeps the two equal). The CLI
@@ -54,6 +55,7 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set(SLICES.flatMap((s) => s.
 export const rawSchema = z.strictObject({
     ...coreShape,
     ...clickstackConfig.shape,
+    ...sizingConfig.shape,
     ...highAvailabilityConfig.shape,
     ...collectorsConfig.shape,
     ...sourcesConfig.shape,

@@ -8,6 +8,9 @@ import * as random from "@pulumi/random";
 import { ChartSource, chartLocation, UPSTREAM } from "../common/chart-source";
 import { HYPERDX_IMAGE, ImageSource, operatorsImageValues, UPSTREAM_IMAGES } from "./clickstack-images";
 import { HighAvailability } from "../high-availability/config";
+import { WorkloadRequests } from "../sizing/requests";
+import { Size } from "../sizing/sizes";
+import { clickstackRequests } from "./requests";
 import { mirrorImage } from "../common/images";
 import { loadValuesObject, mergeValues } from "../common/values-file";
 import { CLICKHOUSE_HTTP_PORT, ClickStackPods, clickstackNames, clickstackPods, CLICKSTACK_CHART, HYPERDX_APP_PORT, OPERATORS_CHART } from "./names";
@@ -45,6 +48,8 @@ export interface ClickStackArgs {
     readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
     /** The replicated layout (components/high-availability). @default one of everything */
     readonly highAvailability?: HighAvailability;
+    /** What each workload asks the scheduler for (components/sizing). @default "standard" */
+    readonly size?: Size;
 }
 
 /** The custom resources the ClickHouse operator builds its StatefulSets from. */
@@ -100,13 +105,15 @@ export class ClickStack extends pulumi.ComponentResource {
     public readonly uiUrl: pulumi.Output<string>;
     /** With `otlpIngress`: the OTLP/HTTP endpoint for agents elsewhere, `https://<host>`. */
     public readonly otlpEndpoint?: pulumi.Output<string>;
+    /** What its workloads ask the scheduler for, the operators' pods included. */
+    public readonly requests: Readonly<Record<string, WorkloadRequests>>;
 
     constructor(name: string, args: ClickStackArgs, opts?: pulumi.ComponentResourceOptions) {
         if (args.clickhouse.kind === "managed" && args.ingress) {
             throw new Error("ClickStack: an ingress is not allowed with managed ClickHouse (the in-cluster HyperDX must not be exposed)");
         }
         // Before any resource: a ClickHouse or Keeper pod the operator would build and the API server refuse.
-        const resourceProblems = args.clickhouse.kind === "self-hosted" ? selfHostedResourceProblems(args.clickhouseSizing) : [];
+        const resourceProblems = args.clickhouse.kind === "self-hosted" ? selfHostedResourceProblems(args.clickhouseSizing, undefined, args.size) : [];
         if (resourceProblems.length > 0) {
             throw new Error(`ClickStack: the ClickHouse operator would build pods the API server refuses:\n  - ${resourceProblems.join("\n  - ")}`);
         }
@@ -171,6 +178,7 @@ export class ClickStack extends pulumi.ComponentResource {
                 tablesTtlHours: args.tablesTtlHours,
                 clickhouseSizing: args.clickhouseSizing,
                 highAvailability: args.highAvailability,
+                size: args.size,
             }))),
         }, { parent: this, dependsOn: [this.operators, connections], transforms: [deleteOperatorResourcesInBackground], ...keep });
 
@@ -185,6 +193,15 @@ export class ClickStack extends pulumi.ComponentResource {
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${this.namespace} service/${names.hyperdxService} ${HYPERDX_APP_PORT}:${HYPERDX_APP_PORT}`;
         this.uiUrl = pulumi.output(args.ingress ? `https://${args.ingress.host}` : `http://localhost:${HYPERDX_APP_PORT}`);
         this.otlpEndpoint = args.otlpIngress ? pulumi.output(`https://${args.otlpIngress.host}`) : undefined;
+        this.requests = clickstackRequests({
+            releaseName: this.releaseName,
+            selfHosted: this.selfHosted,
+            size: args.size,
+            dataSize: target.kind === "self-hosted" ? target.dataSize : undefined,
+            storageClass: args.storageClass,
+            clickhouseSizing: args.clickhouseSizing,
+            highAvailability: args.highAvailability,
+        });
 
         this.registerOutputs({
             collectorOtlpHttpEndpoint: this.collectorOtlpHttpEndpoint,

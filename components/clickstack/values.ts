@@ -11,11 +11,14 @@ import { highAvailabilityValues } from "../high-availability/layout";
 import { ContainerResources, operatorResourceProblems } from "./operator-resources";
 import { loadValuesFile, loadValuesObject, mergeValues } from "../common/values-file";
 import { CLICKHOUSE_HTTP_PORT, clickstackNames, clickstackPods, COLLECTOR_OTLP_HTTP_PORT, HYPERDX_APP_PORT } from "./names";
+import { Size } from "../sizing/sizes";
 
 /** The MongoDB operator's volume claim names and the sizes we give them when a storage class is set. */
-const MONGODB_VOLUMES = { "data-volume": "10Gi", "logs-volume": "2Gi" } as const;
+export const MONGODB_VOLUMES = { "data-volume": "10Gi", "logs-volume": "2Gi" } as const;
 
 const VALUES_FILE = path.join(__dirname, "clickstack.yaml");
+/** `size: small`'s values, merged over VALUES_FILE. */
+const SMALL_VALUES_FILE = path.join(__dirname, "clickstack-small.yaml");
 const SOURCES_FILE = path.join(__dirname, "hyperdx-sources.yaml");
 /** The keys of the connections Secret HyperDX reads (`hyperdx.deployment.existingConfigSecret`). */
 export const CONNECTIONS_KEY = "connections.json";
@@ -69,6 +72,14 @@ export interface ClickStackValuesInput {
     readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
     /** The replicated layout. @default one of everything */
     readonly highAvailability?: HighAvailability;
+    /** Which size's values file applies (components/sizing). @default "standard": clickstack.yaml alone */
+    readonly size?: Size;
+}
+
+/** The values file for a size: `file` (clickstack.yaml), with clickstack-small.yaml over it for `small`. */
+export function valuesForSize(size: Size = "standard", file: string = VALUES_FILE): Record<string, unknown> {
+    const base = loadValuesObject(file);
+    return size === "small" ? mergeValues(base, loadValuesObject(SMALL_VALUES_FILE)) : base;
 }
 
 /** The retention Job's ClickHouse user (self-hosted): may change TTLs and read, nothing else. */
@@ -172,23 +183,23 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
         ? highAvailabilityValues(input.highAvailability, clickstackPods(input.releaseName), ch.kind === "self-hosted", names.mongodbDisruptionBudget)
         : {};
     // The file's ClickHouse and Keeper sizing is for the bundled ClickHouse, which managed mode turns off.
-    const { clickhouse: clickhouseSizing, ...fromFile } = loadValuesObject(file);
+    const { clickhouse: clickhouseSizing, ...fromFile } = valuesForSize(input.size, file);
     return [values, replicated, clickstackImageValues(ch.kind === "self-hosted", input.images ?? UPSTREAM_IMAGES)]
         .reduce(mergeValues, ch.kind === "managed" ? fromFile : { ...fromFile, clickhouse: clickhouseSizing });
 }
 
 /** The capacity plan's ClickHouse sizing: request = limit for CPU and memory (Guaranteed QoS), all four stated. */
-function plannedResources(sizing: { readonly cpu: number; readonly memoryGi: number }): ContainerResources {
+export function plannedResources(sizing: { readonly cpu: number; readonly memoryGi: number }): ContainerResources {
     const figures = { cpu: String(sizing.cpu), memory: `${sizing.memoryGi}Gi` };
     return { requests: figures, limits: figures };
 }
 
 /**
  * The `containerTemplate.resources` the ClickHouseCluster and KeeperCluster get (self-hosted): the
- * values file's, with the capacity plan's over ClickHouse's.
+ * size's values file's, with the capacity plan's over ClickHouse's.
  */
-export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE): { clickhouse: ContainerResources; keeper: ContainerResources } {
-    const fromFile = (loadValuesObject(file).clickhouse ?? {}) as {
+export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE, size: Size = "standard"): { clickhouse: ContainerResources; keeper: ContainerResources } {
+    const fromFile = (valuesForSize(size, file).clickhouse ?? {}) as {
         cluster?: { spec?: { containerTemplate?: { resources?: ContainerResources } } };
         keeper?: { spec?: { containerTemplate?: { resources?: ContainerResources } } };
     };
@@ -202,12 +213,17 @@ export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSi
  * Every problem with the resources the ClickHouse operator gets (components/clickstack/operator-resources.ts):
  * none when each figure is stated and the pods it builds are valid.
  */
-export function selfHostedResourceProblems(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE): string[] {
-    const resources = selfHostedResources(sizing, file);
-    const source = path.relative(path.join(__dirname, "..", ".."), file);
+export function selfHostedResourceProblems(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE, size: Size = "standard"): string[] {
+    const resources = selfHostedResources(sizing, file, size);
+    const root = path.join(__dirname, "..", "..");
+    // The file a figure comes from: the small file where it states the block, else the base file.
+    const sourceOf = (block: "cluster" | "keeper") => {
+        const small = size === "small" ? (loadValuesObject(SMALL_VALUES_FILE).clickhouse as Record<string, { spec?: { containerTemplate?: { resources?: unknown } } }> | undefined)?.[block] : undefined;
+        return path.relative(root, small?.spec?.containerTemplate?.resources !== undefined ? SMALL_VALUES_FILE : file);
+    };
     return [
-        ...operatorResourceProblems(sizing ? "the plan's ClickHouse resources" : `${source} clickhouse.cluster.spec.containerTemplate.resources`, "clickhouse", resources.clickhouse),
-        ...operatorResourceProblems(`${source} clickhouse.keeper.spec.containerTemplate.resources`, "keeper", resources.keeper),
+        ...operatorResourceProblems(sizing ? "the plan's ClickHouse resources" : `${sourceOf("cluster")} clickhouse.cluster.spec.containerTemplate.resources`, "clickhouse", resources.clickhouse),
+        ...operatorResourceProblems(`${sourceOf("keeper")} clickhouse.keeper.spec.containerTemplate.resources`, "keeper", resources.keeper),
     ];
 }
 

@@ -9,6 +9,8 @@ import { MirroredImage, mirrored, mirrorRepository, pullSecretRefs } from "../co
 import { API_KEY_CHECKSUM_ANNOTATION, IngestionRefs } from "./ingestion";
 import { loadValuesObject, mergeValues } from "../common/values-file";
 import { OTLP_PORTS, workloadEndpointPolicy, WorkloadTelemetry, workloadTelemetryValues } from "./workload-telemetry";
+import { Resources, workloadRequests, WorkloadRequests } from "../sizing/requests";
+import { Size } from "../sizing/sizes";
 
 /**
  * Pinned chart, and the collector image that matches it: the chart's appVersion. The chart rewrites
@@ -51,6 +53,24 @@ const VALUES_FILES: Record<CollectorKind, string> = {
     deployment: path.join(__dirname, "k8s-deployment.yaml"),
     daemonset: path.join(__dirname, "k8s-daemonset.yaml"),
 };
+/** `size: small`'s values, merged over both. */
+const SMALL_VALUES_FILE = path.join(__dirname, "k8s-small.yaml");
+
+/** A collector's values from the files: k8s-common.yaml, its own file, and the size's. */
+function valuesFromFiles(kind: CollectorKind, size: Size = "standard", file: string = VALUES_FILES[kind], commonFile: string = COMMON_VALUES_FILE): Record<string, unknown> {
+    const ownFile = mergeValues(loadValuesObject(commonFile), loadValuesObject(file));
+    return size === "small" ? mergeValues(ownFile, loadValuesObject(SMALL_VALUES_FILE)) : ownFile;
+}
+
+/** What the two collectors ask the scheduler for: the Deployment's replicas, the DaemonSet's pod on each node. */
+export function collectorRequests(size: Size = "standard"): Record<string, WorkloadRequests> {
+    const of = (kind: CollectorKind) => valuesFromFiles(kind, size) as { resources?: Resources; replicaCount?: number };
+    const deployment = of("deployment");
+    return {
+        [`${COLLECTOR_RELEASES.deployment} collector`]: workloadRequests(deployment.replicaCount ?? 1, { containers: [{ resources: deployment.resources }] }),
+        [`${COLLECTOR_RELEASES.daemonset} collector`]: workloadRequests(1, { containers: [{ resources: of("daemonset").resources }] }, [], true),
+    };
+}
 
 /** The exporter's sending queue length both collectors use (k8s-common.yaml): the pipeline pack alerts near it. */
 export function sendingQueueSize(commonFile: string = COMMON_VALUES_FILE): number {
@@ -74,6 +94,8 @@ export interface CollectorComputedValues {
     readonly images?: ImageSource;
     /** The workloads' OTLP endpoint and pod scraping, which the DaemonSet serves. @default neither */
     readonly workloads?: WorkloadTelemetry;
+    /** Which size's values file applies. @default "standard" */
+    readonly size?: Size;
 }
 
 /** The env var the values files' `resource` processor reads the cluster name from. */
@@ -92,7 +114,7 @@ export function buildCollectorValues(
             throw new Error(`Values file ${f} sets ${programOwned.join(", ")}, which the program computes; remove them from the file`);
         }
     }
-    const ownFile = mergeValues(loadValuesObject(commonFile), loadValuesObject(file));
+    const ownFile = valuesFromFiles(kind, computed.size, file, commonFile);
     const withWorkloads = kind === "daemonset" && computed.workloads ? mergeValues(ownFile, workloadTelemetryValues(computed.workloads)) : ownFile;
     const fromFile = mergeValues(withWorkloads, {
         // Which collector its own metrics come from: the pipeline dashboard groups by it.
@@ -131,6 +153,8 @@ export interface KubernetesCollectorsArgs {
     readonly workloads?: WorkloadTelemetry;
     /** Whether a NetworkPolicy limits who reaches the workloads' endpoint to its namespaces. @default true */
     readonly networkPolicy?: boolean;
+    /** What each collector asks the scheduler for (components/sizing). @default "standard" */
+    readonly size?: Size;
 }
 
 export class KubernetesCollectors extends pulumi.ComponentResource {
@@ -138,6 +162,8 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
     public readonly daemonset: kubernetes.helm.v4.Chart;
     /** The workloads' OTLP endpoint when on: its host (`<service>.<namespace>`; gRPC on 4317) and `http://<host>:4318`. */
     public readonly workloadEndpoint?: { readonly host: pulumi.Output<string>; readonly http: pulumi.Output<string> };
+    /** What the two collectors ask the scheduler for. */
+    public readonly requests: Readonly<Record<string, WorkloadRequests>>;
 
     constructor(name: string, args: KubernetesCollectorsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clickstack:collectors:KubernetesCollectors", name, {}, opts);
@@ -152,6 +178,7 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
                 clusterName: args.clusterName,
                 images: args.images,
                 workloads: args.workloads,
+                size: args.size,
             }));
         const collector = (kind: CollectorKind) => new kubernetes.helm.v4.Chart(`${name}-${kind}`, {
             ...chartLocation(args.chartSource ?? UPSTREAM, COLLECTOR_CHART, args.chartVersion ?? COLLECTOR_CHART.version),
@@ -172,6 +199,7 @@ export class KubernetesCollectors extends pulumi.ComponentResource {
                 }, { parent: this });
             }
         }
+        this.requests = collectorRequests(args.size);
         this.registerOutputs({ workloadOtlpEndpoint: this.workloadEndpoint?.http });
     }
 }

@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { API_KEY_CHECKSUM_ANNOTATION, API_KEY_SECRET, IngestionRefs } from "../collectors/ingestion";
 import { ImageSource } from "../clickstack/clickstack-images";
 import { MirroredImage, mirrored, mirrorImage, pullSecretRefs } from "../common/images";
+import { parseQuantity } from "../common/quantity";
+import { Resources, workloadRequests, WorkloadRequests } from "../sizing/requests";
 
 const DEMO_COMMIT = "15969bb3fc531e6d88fb4071e3fc97f16d3e6834"; // ClickHouse/opentelemetry-demo, 2026-03-02
 export const PINNED_DEMO_MANIFEST = {
@@ -114,6 +116,8 @@ export interface DemoTransformInput {
     readonly collector: DemoCollector;
     /** A mirror for every image, and pull secrets. @default upstream, none */
     readonly images?: ImageSource;
+    /** What each container asks for, as a share of the manifest's requests (limits unchanged; components/sizing). @default 1 */
+    readonly requestsScale?: number;
 }
 
 /**
@@ -129,7 +133,8 @@ export interface DemoTransformInput {
  *   left in, the server stores the port and every preview shows a diff: the manifest's
  *   jaeger-agent and jaeger-collector have it; found by the real-engine test);
  * - with `imageRegistry`, pulls every container and init container image from the mirror, and adds
- *   the pull secrets to every pod template.
+ *   the pull secrets to every pod template;
+ * - with `requestsScale` below 1, scales every container's CPU and memory requests (limits stay).
  */
 export function transformDemoManifest(objects: readonly KubeObject[], input: DemoTransformInput): KubeObject[] {
     const clusterScopedName = (name: string) => `${input.namespace}-${name}`;
@@ -180,7 +185,7 @@ function withoutZeroTargetPorts(service: KubeObject) {
 }
 
 interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }
-interface Container { image?: string; env?: EnvVar[] }
+interface Container { image?: string; env?: EnvVar[]; resources?: Resources }
 interface PodTemplate {
     metadata?: { annotations?: Record<string, string> };
     spec: { containers: Container[]; initContainers?: Container[]; imagePullSecrets?: { name: string }[] };
@@ -197,6 +202,9 @@ function wirePodTemplate(workload: KubeObject, input: DemoTransformInput) {
     }
     for (const container of [...template.spec.containers, ...(template.spec.initContainers ?? [])]) {
         if (container.image !== undefined) container.image = mirrorImage(container.image, input.images?.registry);
+        if (container.resources?.requests && (input.requestsScale ?? 1) !== 1) {
+            container.resources = { ...container.resources, requests: scaleRequests(container.resources.requests, input.requestsScale!) };
+        }
         if (collector.kind === "workload-endpoint" && container.env) container.env = withoutKey(container.env);
         for (const env of container.env ?? []) {
             if (COLLECTOR_HOST_ENV.has(env.name) && env.value !== undefined) {
@@ -210,6 +218,24 @@ function wirePodTemplate(workload: KubeObject, input: DemoTransformInput) {
             }
         }
     }
+}
+
+/** CPU and memory requests times `scale`, rounded up to whole millicores and MiB; other resources as they are. */
+export function scaleRequests(requests: Readonly<Record<string, string | number>>, scale: number): Record<string, string | number> {
+    if (!(scale > 0 && scale <= 1)) throw new Error(`requestsScale must be above 0 and at most 1 (given: ${scale})`);
+    const scaled: Record<string, string | number> = { ...requests };
+    if (requests.cpu !== undefined) scaled.cpu = `${Math.ceil(parseQuantity(String(requests.cpu)) * scale * 1000)}m`;
+    if (requests.memory !== undefined) scaled.memory = `${Math.ceil((parseQuantity(String(requests.memory)) * scale) / 2 ** 20)}Mi`;
+    return scaled;
+}
+
+/** What the demo's workloads ask the scheduler for, by name, as transformDemoManifest leaves them. */
+export function demoRequests(objects: readonly KubeObject[], requestsScale = 1): Record<string, WorkloadRequests> {
+    const scaled = transformDemoManifest(objects, { namespace: "demo", collector: { kind: "workload-endpoint", host: "collector" }, requestsScale });
+    return Object.fromEntries(scaled.filter((o) => WORKLOAD_KINDS.has(o.kind) && o.kind !== "Job").map((o) => {
+        const spec = o.spec as { replicas?: number; template: PodTemplate };
+        return [`demo ${o.metadata.name}`, workloadRequests(o.kind === "DaemonSet" ? 1 : spec.replicas ?? 1, spec.template.spec, [], o.kind === "DaemonSet")];
+    }));
 }
 
 /** The env without the ingestion key: the variables read from its Secret, and those that quote them (`$(HYPERDX_API_KEY)`). */
@@ -232,12 +258,16 @@ export interface OtelDemoArgs {
     readonly manifest: readonly KubeObject[];
     /** A mirror for every image, and pull secrets. @default upstream, none */
     readonly images?: ImageSource;
+    /** What each container asks for, as a share of the manifest's requests (components/sizing). @default 1 */
+    readonly requestsScale?: number;
 }
 
 export class OtelDemo extends pulumi.ComponentResource {
     public readonly objects: kubernetes.yaml.v2.ConfigGroup;
     /** Opens the demo shop on http://localhost:8080. */
     public readonly portForwardCommand: pulumi.Output<string>;
+    /** What its workloads ask the scheduler for. */
+    public readonly requests: Readonly<Record<string, WorkloadRequests>>;
 
     constructor(name: string, args: OtelDemoArgs, opts?: pulumi.ComponentResourceOptions) {
         super("clickstack:demo:OtelDemo", name, {}, opts);
@@ -248,11 +278,12 @@ export class OtelDemo extends pulumi.ComponentResource {
                 kind: "gateway" as const, host, apiKeySecret: { name: secretName, key: sendTo.ingestion.secretKey }, apiKeyChecksum,
             }));
         const objs = pulumi.all([args.namespace, collector])
-            .apply(([namespace, c]) => transformDemoManifest(args.manifest, { namespace, collector: c, images: args.images }));
+            .apply(([namespace, c]) => transformDemoManifest(args.manifest, { namespace, collector: c, images: args.images, requestsScale: args.requestsScale }));
         this.objects = new kubernetes.yaml.v2.ConfigGroup(name, { objs }, {
             parent: this,
             dependsOn: sendTo.kind === "workload-endpoint" ? [] : sendTo.ingestion.ready,
         });
+        this.requests = demoRequests(args.manifest, args.requestsScale);
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${args.namespace} service/${FRONTEND_PROXY.service} ${FRONTEND_PROXY.port}:${FRONTEND_PROXY.port}`;
         this.registerOutputs({ portForwardCommand: this.portForwardCommand });
     }

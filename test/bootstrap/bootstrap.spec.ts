@@ -151,7 +151,7 @@ describe.each(["dev", "prod"] as const)("the bootstrap in the %s stack", (stack)
 describe("bootstrap settings", () => {
     it("no Job, no admin, no empty Secret when ingestionApiKey is set: the key comes from config as before", async () => {
         const run = await runProgram("dev", { ingestionApiKey: KEY });
-        expect(run.ofType(JOB).map((j) => j.name)).toEqual(["retention-job"]); // only the retention Job
+        expect(run.ofType(JOB).map((j) => j.name).sort()).toEqual(["retention-job", "scheduling-check-job"]); // no bootstrap Job
         expect(run.resources.filter((r) => r.name.startsWith("bootstrap"))).toEqual([]);
         expect(run.find(T.secret, "ingestion-api-key").plain.stringData).toEqual({ HYPERDX_API_KEY: KEY });
         expect(run.find(T.secret, "ingestion-api-key").ignoreChanges).toEqual([]);
@@ -160,7 +160,7 @@ describe("bootstrap settings", () => {
 
     it("off, and no key: the manual flow, with nextSteps and a chain of at most 4", async () => {
         const run = await runProgram("dev", { bootstrap: { enabled: false } });
-        expect(run.ofType(JOB).map((j) => j.name)).toEqual(["retention-job"]); // only the retention Job
+        expect(run.ofType(JOB).map((j) => j.name).sort()).toEqual(["retention-job", "scheduling-check-job"]); // no bootstrap Job
         expect(run.outputs.nextSteps).toContain("pulumi config set --secret ingestionApiKey");
         expect(longestChain(run).length).toBeLessThanOrEqual(4);
     });

@@ -274,7 +274,7 @@ describe("collectors config", () => {
         expect(off.outputs).not.toHaveProperty("workloadOtlpEndpoint");
         expect(off.find(T.chart, "collectors-daemonset").plain.values).toEqual(buildCollectorValues("daemonset", {
             ...computed, apiKeyChecksum: off.find(T.chart, "collectors-daemonset").plain.values.podAnnotations["checksum/hyperdx-api-key"],
-            secretName: "hyperdx-secret", clusterName: "dev",
+            secretName: "hyperdx-secret", clusterName: "dev", size: "small", // Pulumi.dev.yaml's
         }));
     });
     it("a newer image tag is passed to both collectors", async () => {

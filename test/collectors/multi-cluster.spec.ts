@@ -63,6 +63,12 @@ describe("an agent stack (a second cluster)", () => {
             workloadOtlpEndpoint: "http://k8s-otel-daemonset-opentelemetry-collector.otel-demo:4318",
             // Only the collectors' image: an agent runs nothing else.
             images: [{ source: "docker.io/otel/opentelemetry-collector-contrib:0.158.0", target: "docker.io/otel/opentelemetry-collector-contrib:0.158.0", usedBy: expect.any(String) }],
+            // The two collectors' pods, nothing else (Pulumi.dev.yaml's size, which the agent's file copies).
+            requests: {
+                size: "small", madeFor: expect.any(String),
+                workloads: { "k8s-otel-deployment collector": expect.objectContaining({ pods: 1 }), "k8s-otel-daemonset collector": expect.objectContaining({ pods: 1, perNode: true }) },
+                total: expect.objectContaining({ pods: 2 }),
+            },
         });
     });
 

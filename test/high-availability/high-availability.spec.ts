@@ -84,7 +84,11 @@ describe("highAvailability config", () => {
 
 describe("the replicated layout's chart values (dev, self-hosted)", () => {
     let values: Values;
-    beforeAll(async () => { values = valuesOf(await runProgram("dev", HA)); });
+    let single: Values;
+    beforeAll(async () => {
+        values = valuesOf(await runProgram("dev", HA));
+        single = valuesOf(await runProgram("dev"));
+    });
 
     it("HyperDX: two replicas, spread, a budget, and alert checks from the chart's CronJob only", () => {
         expect(values.hyperdx.deployment).toMatchObject({ replicas: 2, topologySpreadConstraints: zoneAndNode(HYPERDX) });
@@ -101,8 +105,9 @@ describe("the replicated layout's chart values (dev, self-hosted)", () => {
             topologySpreadConstraints: zoneAndNode(GATEWAY),
             rollout: { rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         });
-        // The autoscaler needs a CPU request to compute utilization.
-        expect(values["otel-collector"].resources.requests.cpu).toBe("250m");
+        // The autoscaler needs a CPU request to compute utilization: the size's, as without the layout.
+        expect(values["otel-collector"].resources.requests.cpu).toMatch(/^[0-9]+m?$/);
+        expect(values["otel-collector"].resources).toEqual(single["otel-collector"].resources);
     });
 
     it("MongoDB: three members, spread, and a budget that keeps the majority (the operator writes none)", () => {
@@ -121,7 +126,9 @@ describe("the replicated layout's chart values (dev, self-hosted)", () => {
         const spread = { topologyZoneKey: "topology.kubernetes.io/zone", nodeHostnameKey: "kubernetes.io/hostname" };
         expect(values.clickhouse.cluster.spec).toMatchObject({ replicas: 2, podTemplate: spread });
         expect(values.clickhouse.keeper.spec).toMatchObject({ replicas: 3, podTemplate: spread });
-        expect(values.clickhouse.cluster.spec.containerTemplate.resources.limits).toEqual({ cpu: "2", memory: "8Gi" });
+        // Each replica gets what the one replica gets without the layout.
+        expect(values.clickhouse.cluster.spec.containerTemplate.resources).toEqual(single.clickhouse.cluster.spec.containerTemplate.resources);
+        expect(values.clickhouse.keeper.spec.containerTemplate.resources).toEqual(single.clickhouse.keeper.spec.containerTemplate.resources);
     });
 
     it("zoneKey \"\": spread across nodes only, for clusters without zone labels", async () => {

@@ -158,8 +158,8 @@ describe("capacity under mocks", () => {
         expect(run.outputs.retentionDays).toEqual({ logs: 30, traces: 30, metrics: 30, sessions: 30 });
     });
 
-    it("without capacity: the values file's sizing, no plan", async () => {
-        const run = await runProgram("dev");
+    it("without capacity: the size's values file's sizing (standard: clickstack.yaml's), no plan", async () => {
+        const run = await runProgram("dev", { size: "standard" });
         expect(run.find(T.chart, "clickstack").plain.values.clickhouse.cluster.spec.containerTemplate.resources).toEqual({ requests: { cpu: "2", memory: "8Gi" }, limits: { cpu: "2", memory: "8Gi" } });
         expect(run.outputs.capacityPlan).toBeUndefined();
     });
