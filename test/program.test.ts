@@ -23,3 +23,4 @@ import "./collectors/workload-telemetry.spec";
 import "./collectors/otelcol-components.spec";
 import "./content/content-packs.spec";
 import "./high-availability/rendered.spec";
+import "./sizing/sizing.spec";
