@@ -23,6 +23,9 @@ import {
 import { OPERATOR_LOG, operatorLogTail, operatorUnavailable, RunningOperator, startOperator } from "./operator";
 import { freePort, readLog, within } from "./processes";
 import {
+    addMongodbMemberStandIn, lastingPods, makeSmallNode, MONGODB_MEMBER_STAND_IN, nodeAllocatable, restoreNodes, runSchedulingCheck, scheduledRequests, unschedulable,
+} from "./scheduling";
+import {
     builtCollectorVersion, CollectorRun, exportSpanGrpc, Gateway, Kubelet, LOOPBACK, postOtlp, servePrometheus, spanRequest, startCollector, startGateway, startKubelet,
     telemetryUnavailable,
 } from "./telemetry";
@@ -184,7 +187,7 @@ async function expectOperatorWorkloads(s: Stack, stackName: string, pullSecret?:
                 return guarding.length === 1 && guarding[0].status?.expectedPods === 1 ? guarding[0] : undefined;
             }, () => `no PodDisruptionBudget with expectedPods 1 selects ${pod.metadata.name}`);
             expect([pdb.metadata.name, pdb.status!.disruptionsAllowed]).toEqual([pdb.metadata.name, 0]);
-            // So a drain's eviction of the only pod is refused (README, "Limits worth knowing").
+            // So a drain's eviction of the only pod is refused (docs/limits.md).
             const eviction = evict(pod.metadata.name);
             expect([eviction.status === 0, eviction.stderr]).toEqual([false, expect.stringMatching(/disruption budget/)]);
         }
@@ -224,7 +227,12 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         process.stdout.write(TELEMETRY_SKIPPED ? `Telemetry scenario (6b): skipped: ${TELEMETRY_SKIPPED}\n` : `Telemetry scenario (6b): collector ${builtCollectorVersion()} built from Go modules, the image runs contrib ${COLLECTOR_CHART.imageTag}\n`);
         // Here, not in its own describe: jest runs no hook of a block whose every test is skipped.
         if (HIGH_AVAILABILITY_SKIPPED) process.stdout.write(`High availability (13): skipped: ${HIGH_AVAILABILITY_SKIPPED}\n`);
+        // Issue 35: a laptop's node, with what a kind cluster runs itself already on it.
+        makeSmallNode();
+        process.stdout.write(`Node (scenarios 1 to 12): ${nodeAllocatable().map((n) => `${n.name} ${n.cpu} vCPU / ${n.memory} allocatable`).join(", ")}, a stand-in pod asking for a kind cluster's own pods' requests in kube-system\n`);
     });
+    // The later scenarios size for other clusters.
+    afterAll(() => restoreNodes());
 
     test("1. config as the CLI checks it", async () => {
         // Pulumi.dev.yaml and Pulumi.prod.yaml as committed: the CLI's own check (types, required
@@ -287,6 +295,57 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         provisionVolumes("mirror");
         operator = await timed("start the ClickHouse operator", () => startOperator());
         await expectOperatorWorkloads(dev, "dev");
+    });
+
+    // Issue 35: dev (size small) on one 4 vCPU / 8 GiB node. The MongoDB operator does not run here, so a
+    // stand-in pod with its member's requests (from the MongoDBCommunity the API server holds) takes its place.
+    type Requests = { total: { pods: number; cpu: number; memoryGi: number } };
+    const schedulingCheckJob = async () => (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes("scheduling-check"))!.name;
+    (OPERATOR_SKIPPED ? test.skip : test)("2c. dev fits one 4 vCPU / 8 GiB node: the scheduler places every pod and counts what the requests output says", async () => {
+        addMongodbMemberStandIn(NAMESPACE, "my-clickstack-mongodb");
+        const requests = (await dev.outputs()).requests.value as Requests;
+        expect(nodeAllocatable().map((n) => [n.cpu, n.memory])).toEqual([["4", "8Gi"]]);
+        const placed = await timed("dev: every pod scheduled on the 4 vCPU / 8 GiB node", () => within(120, () => {
+            const list = lastingPods(NAMESPACE);
+            return list.length >= requests.total.pods && list.every((p) => p.spec.nodeName) ? list : undefined;
+        }, () => `not every pod is scheduled: ${lastingPods(NAMESPACE).filter((p) => !p.spec.nodeName).map((p) => `${p.metadata.name}: ${unschedulable(p)?.message ?? p.status.phase}`).join("; ")}`));
+        // Exactly the pods the output counts (one node: the DaemonSet's pod once), and what the scheduler counts for them.
+        const counted = scheduledRequests(placed);
+        expect(counted.pods).toBe(requests.total.pods);
+        expect(counted.cpu).toBeCloseTo(requests.total.cpu, 3);
+        expect(counted.memoryGi).toBeCloseTo(requests.total.memoryGi, 2);
+        // The check's script, as its Job runs it, agrees: nothing to report.
+        const jobName = await schedulingCheckJob();
+        const check = await timed("the scheduling check's script on dev", () => runSchedulingCheck(NAMESPACE, jobName));
+        expect(check).toEqual({ code: 0, stderr: "", stdout: expect.stringMatching(new RegExp(`^all ${requests.total.pods} pods of the stack in namespace ${NAMESPACE} are scheduled`)) });
+    });
+
+    (OPERATOR_SKIPPED ? test.skip : test)("2d. the guide's size on that node: ClickHouse stays Pending, and the scheduling check says why", async () => {
+        const clickhouse = (await kubernetesObjects(dev)).find((o) => o.kind === "ClickHouseCluster")!;
+        const clickhousePods = () => lastingPods(NAMESPACE).filter((p) => selects({ matchLabels: clickstackPods("my-clickstack").clickhouse }, p.metadata.labels ?? {}));
+        // Only the ClickHouseCluster takes the standard size: the operator rebuilds its pod at 2 vCPU / 8 GiB.
+        await dev.setConfig(`${PROJECT}:size`, { value: "standard" });
+        await timed("up dev (size standard, the ClickHouseCluster only)", () => dev.up({ target: [clickhouse.urn] }));
+        const pending = await timed("dev: ClickHouse Pending at the guide's size", () => within(180, () => clickhousePods().find((p) => unschedulable(p)),
+            () => `no ClickHouse pod is unschedulable: ${clickhousePods().map((p) => `${p.metadata.name} ${p.spec.nodeName ?? "unscheduled"} ${p.status.phase}`).join("; ")}`));
+        expect(unschedulable(pending)!.message).toMatch(/Insufficient memory/);
+        // The check's script (its grace shortened from 180 s to 1 s here) fails with the scheduler's reason and the figures.
+        const jobName = await schedulingCheckJob();
+        const check = await timed("the scheduling check's script at the guide's size", () => runSchedulingCheck(NAMESPACE, jobName, { UNSCHEDULABLE_SECONDS: "1", POLL_MS: "500" }));
+        expect(check.code).toBe(1);
+        expect(check.stderr).toContain(`scheduling-check: pod ${NAMESPACE}/${pending.metadata.name} cannot be scheduled (for 1s or more): `);
+        expect(check.stderr).toMatch(/Insufficient memory.* It asks for 2 vCPU and 8 GiB\./);
+        expect(check.stderr).toMatch(/This stack asks for [0-9.]+ vCPU and [0-9.]+ GiB of memory in [0-9]+ pods \(size small/);
+
+        // Back to small: the operator's pod is placed again, and nothing drifts (scenario 3).
+        await dev.setConfig(`${PROJECT}:size`, { value: "small" });
+        await timed("up dev (size small again, the ClickHouseCluster only)", () => dev.up({ target: [clickhouse.urn] }));
+        await timed("dev: ClickHouse scheduled again", () => within(180, () => {
+            const list = clickhousePods();
+            return list.length === 1 && list[0].spec.nodeName && list[0].status.phase === "Running" ? list : undefined;
+        }, () => `ClickHouse pods: ${clickhousePods().map((p) => `${p.metadata.name} ${unschedulable(p)?.message ?? p.status.phase}`).join("; ")}`));
+        expect(lastingPods(NAMESPACE).filter((p) => !p.spec.nodeName).map((p) => p.metadata.name)).toEqual([]);
+        expect(lastingPods(NAMESPACE).map((p) => p.metadata.name)).toContain(MONGODB_MEMBER_STAND_IN);
     });
 
     test("3. no drift: preview, refresh, preview", async () => {
@@ -773,7 +832,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
     });
 
     // After dev is gone: the collectors' charts create cluster-wide RBAC with fixed names, so an agent
-    // and a central stack cannot share a cluster (README, "Limits worth knowing"); the real engine
+    // and a central stack cannot share a cluster (docs/limits.md); the real engine
     // shows it as a server-side apply conflict on the ClusterRoleBindings.
     test("11. an agent stack goes up and down", async () => {
         const agent = await stack("agent");

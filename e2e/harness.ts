@@ -28,10 +28,16 @@ export const CHARTS = process.env.E2E_CHARTS_DIR
     : fs.existsSync(path.join(SHARED_CHARTS, "clickstack", "Chart.yaml"))
         ? { dir: SHARED_CHARTS, kind: "real" }
         : { dir: writeStandInCharts(path.join(RUN_DIR, "charts")), kind: "stand-in" };
-/** The demo manifest `demo.manifestFile` points at: the real one when given, else the fixture less what cannot become ready. */
+/** The demo fork's manifest at the program's pinned commit, where CI and this machine keep it. */
+const SHARED_DEMO = path.resolve(ROOT, "..", "shared", "upstream", "opentelemetry-demo-fork", "opentelemetry-demo.yaml");
+/**
+ * The demo manifest `demo.manifestFile` points at: E2E_DEMO_MANIFEST, else the fork's manifest in
+ * ../shared (its requests are what the small size must fit around), else the fixture less what cannot
+ * become ready.
+ */
 export const DEMO = process.env.E2E_DEMO_MANIFEST
     ? { file: process.env.E2E_DEMO_MANIFEST, kind: "real" }
-    : { file: writeStandInDemoManifest(path.join(ROOT, "test", "fixtures", "demo-manifest.yaml"), path.join(RUN_DIR, "demo-manifest.yaml")), kind: "stand-in" };
+    : fs.existsSync(SHARED_DEMO) ? { file: SHARED_DEMO, kind: "real" } : { file: writeStandInDemoManifest(path.join(ROOT, "test", "fixtures", "demo-manifest.yaml"), path.join(RUN_DIR, "demo-manifest.yaml")), kind: "stand-in" };
 /** The file backend: the state at rest. */
 export const STATE_DIR = path.join(RUN_DIR, "state");
 const PASSPHRASE = "clickstack-e2e-fixed-passphrase";

@@ -2,7 +2,7 @@
 # Builds the real-engine toolchain from Go modules into a cache folder keyed by e2e/versions.env:
 # pulumi, pulumi-resource-kubernetes, kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl, etcd, kwok, kwokctl, and the two stand-ins this project writes itself
-# (pulumi-language-nodejs, pulumi-resource-random: their modules are not served, see README.md); then,
+# (pulumi-language-nodejs, pulumi-resource-random: their modules are not served, see e2e/README.md); then,
 # for the scenarios that need them, an OpenTelemetry Collector (otelcol-builder.yaml) and the ClickHouse
 # operator from its source.
 # Does nothing for what is already built. Prints the cache folder last.

@@ -396,7 +396,7 @@ describe("the cluster", () => {
     });
 });
 
-describe("self-hosted production with an Ingress (README's third path, on top of the dev stack)", () => {
+describe("self-hosted production with an Ingress (docs/configuration.md's self-hosted production, on top of the dev stack)", () => {
     it("renders TLS with the cert-manager issuer and protects the data", async () => {
         const run = await runProgram("dev", {
             protectData: true,

@@ -10,7 +10,7 @@ import { chartDefaults, collectorValuesSchema, helmCoalesce } from "../schemas/o
 
 const KEY = "3f1c2b9e-8d7a-4c6b-9e5f-1a2b3c4d5e6f";
 const GATEWAY = "https://otlp.example.com";
-/** An agent stack for a second cluster: Pulumi.dev.yaml plus what its README section sets. */
+/** An agent stack for a second cluster: Pulumi.dev.yaml plus what docs/multi-cluster.md sets. */
 const AGENT = { mode: "agent", gatewayEndpoint: GATEWAY, ingestionApiKey: KEY, clusterName: "edge-eu-1", clickhouseDataSize: undefined };
 const validate = new Ajv({ allErrors: true, strict: false }).compile(collectorValuesSchema);
 

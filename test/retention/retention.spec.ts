@@ -32,7 +32,7 @@ describe("retention: durations users write, refused when wrong", () => {
 });
 
 describe("capacity: the plan, and a disk below it refused", () => {
-    it("derives CPU, memory and disk from ingest and the longest retention (the README's worked example)", () => {
+    it("derives CPU, memory and disk from ingest and the longest retention (docs/retention-and-capacity.md's worked example)", () => {
         const plan = planCapacity({ ingestMBps: 5 }, { logs: 336, traces: 168, metrics: 2160, sessions: 720 });
         expect(plan.inputs).toEqual({ ingestMBps: 5, queryCores: 1, longestRetentionDays: 90 });
         expect([plan.cpu.value, plan.memoryGi.value, plan.dataSizeGi.value]).toEqual([2, 8, 4936]);
