@@ -11,7 +11,7 @@ import * as random from "@pulumi/random";
 import stableStringify from "safe-stable-stringify";
 import { IngestionRefs } from "../collectors/ingestion";
 import { pullSecretRefs } from "../common/images";
-import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobMetadata, scriptSha256 } from "../common/script-job";
+import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobAccess, scriptJobMetadata, scriptSha256 } from "../common/script-job";
 
 /** The script the Job runs: standalone Node (no dependencies), tested as a file (test/bootstrap-script.test.ts). */
 export const BOOTSTRAP_SCRIPT = path.join(__dirname, "hyperdx-bootstrap.mjs");
@@ -164,26 +164,9 @@ export class HyperdxBootstrap extends pulumi.ComponentResource {
             stringData: { [ADMIN_SECRET_KEYS.email]: args.adminEmail, [ADMIN_SECRET_KEYS.password]: password.result },
         }, { parent: this });
 
-        const scriptConfigMap = new kubernetes.core.v1.ConfigMap(`${name}-script`, {
-            metadata: { name: objectName, namespace },
-            data: { [SCRIPT_KEY]: script },
-        }, { parent: this });
-        const serviceAccount = new kubernetes.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { name: objectName, namespace },
-            automountServiceAccountToken: false, // only the Job's pod mounts it
-        }, { parent: this });
         // Read and write one Secret, by name: nothing else.
-        const role = new kubernetes.rbac.v1.Role(`${name}-role`, {
-            metadata: { name: objectName, namespace },
-            rules: [{ apiGroups: [""], resources: ["secrets"], resourceNames: [args.ingestion.secretName], verbs: ["get", "patch"] }],
-        }, { parent: this });
-        // The Role's name as given above, not its output: the binding need not wait for the Role
-        // (Kubernetes accepts a binding first), which keeps the chain before the Job short.
-        const binding = new kubernetes.rbac.v1.RoleBinding(`${name}-rolebinding`, {
-            metadata: { name: objectName, namespace },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: objectName },
-            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
-        }, { parent: this });
+        const { configMap: scriptConfigMap, serviceAccount, role, binding } = scriptJobAccess(name, objectName, namespace, { key: SCRIPT_KEY, text: script },
+            [{ apiGroups: [""], resources: ["secrets"], resourceNames: [args.ingestion.secretName], verbs: ["get", "patch"] }], this);
 
         const scriptChecksum = scriptSha256(script);
         const spec = pulumi.all([namespace, args.hyperdxUrl, serviceAccount.metadata.name, scriptConfigMap.metadata.name, this.adminSecret.metadata.name, args.ingestion.secretName])

@@ -11,7 +11,7 @@ import * as path from "path";
 import * as kubernetes from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { pullSecretRefs } from "../common/images";
-import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobMetadata, scriptSha256 } from "../common/script-job";
+import { SCRIPT_CONTAINER_SECURITY, SCRIPT_POD_SECURITY, scriptJobAccess, scriptJobMetadata, scriptSha256 } from "../common/script-job";
 import { StackRequests } from "./requests";
 
 /** The script the Job runs: standalone Node (no dependencies), tested as a file (test/sizing/scheduling-check-script.test.ts). */
@@ -104,24 +104,9 @@ export class SchedulingCheck extends pulumi.ComponentResource {
         const namespace = args.namespace;
         const script = fs.readFileSync(SCHEDULING_CHECK_SCRIPT, "utf8");
 
-        const scriptConfigMap = new kubernetes.core.v1.ConfigMap(`${name}-script`, {
-            metadata: { name: objectName, namespace },
-            data: { [SCRIPT_KEY]: script },
-        }, { parent: this });
-        const serviceAccount = new kubernetes.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { name: objectName, namespace },
-            automountServiceAccountToken: false, // only the Job's pod mounts it
-        }, { parent: this });
         // Read the namespace's pods: nothing else, nowhere else.
-        const role = new kubernetes.rbac.v1.Role(`${name}-role`, {
-            metadata: { name: objectName, namespace },
-            rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }],
-        }, { parent: this });
-        const binding = new kubernetes.rbac.v1.RoleBinding(`${name}-rolebinding`, {
-            metadata: { name: objectName, namespace },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: objectName },
-            subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }],
-        }, { parent: this });
+        const { configMap: scriptConfigMap, serviceAccount, role, binding } = scriptJobAccess(name, objectName, namespace, { key: SCRIPT_KEY, text: script },
+            [{ apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] }], this);
 
         const spec = pulumi.all([namespace, serviceAccount.metadata.name, scriptConfigMap.metadata.name])
             .apply(([ns, serviceAccountName, configMapName]) => buildSchedulingCheckJobSpec({
