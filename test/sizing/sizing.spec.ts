@@ -112,6 +112,20 @@ describe("dev is small; prod keeps the guide's shape", () => {
         expect(requests.total.memoryGi).toBeCloseTo(sum("memoryGi"), 3);
     });
 
+    it("MongoDB's member pod as its operator builds it: the override's containers, and its own 500m / 400M init containers where the override states none", () => {
+        // mongodb-community-operator 1.7.0: two init containers with resourcerequirements.Defaults() (requests 0.5 CPU, 400M).
+        const operatorInit = { cpu: 0.5, memoryGi: 400e6 / 2 ** 30 };
+        const member = (run: ProgramRun) => (run.outputs.requests as Any).workloads["MongoDB (operator-made pods)"];
+        const containers = (run: ProgramRun) => values(run).mongodb.spec.statefulSet.spec.template.spec.containers.map((c: Any) => asks(c.resources))
+            .reduce((a: Any, b: Any) => ({ cpu: a.cpu + b.cpu, memoryGi: a.memoryGi + b.memoryGi }));
+        // standard: the init container's 500m is more than mongod and the agent together, so the pod asks for it.
+        expect(member(prod).cpu).toBeCloseTo(Math.max(containers(prod).cpu, operatorInit.cpu), 3);
+        expect(member(prod).cpu).toBe(0.5);
+        expect(member(prod).memoryGi).toBeCloseTo(Math.max(containers(prod).memoryGi, operatorInit.memoryGi), 3);
+        // small states them (10m each): the containers decide.
+        expect(member(dev).cpu).toBeCloseTo(containers(dev).cpu, 3);
+    });
+
     it("the demo's requests: halved in small, the manifest's in standard, limits untouched", () => {
         const deployments = (run: ProgramRun) => (run.find(T.configGroup, "otel-demo").plain.objs as Any[]).filter((o) => o.kind === "Deployment");
         const withRequests = deployments(standard).filter((d) => d.spec.template.spec.containers[0].resources?.requests?.cpu);
