@@ -52,7 +52,7 @@ export function crossFeatureRules(c: RawConfig, problem: Problem): void {
     // What the ClickHouse operator builds from the sizing must be a pod the API server accepts.
     if (c.mode === "self-hosted") {
         const plan = c.capacity === undefined ? undefined : planCapacity(c.capacity, c.retention);
-        for (const p of selfHostedResourceProblems(plan && { cpu: plan.cpu.value, memoryGi: plan.memoryGi.value }, undefined, c.size)) {
+        for (const p of selfHostedResourceProblems(plan && { cpu: plan.cpu.value, memoryGi: plan.memoryGi.value }, c.size)) {
             problem(c.capacity === undefined ? "mode" : "capacity", p);
         }
     }

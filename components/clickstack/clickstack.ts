@@ -113,7 +113,7 @@ export class ClickStack extends pulumi.ComponentResource {
             throw new Error("ClickStack: an ingress is not allowed with managed ClickHouse (the in-cluster HyperDX must not be exposed)");
         }
         // Before any resource: a ClickHouse or Keeper pod the operator would build and the API server refuse.
-        const resourceProblems = args.clickhouse.kind === "self-hosted" ? selfHostedResourceProblems(args.clickhouseSizing, undefined, args.size) : [];
+        const resourceProblems = args.clickhouse.kind === "self-hosted" ? selfHostedResourceProblems(args.clickhouseSizing, args.size) : [];
         if (resourceProblems.length > 0) {
             throw new Error(`ClickStack: the ClickHouse operator would build pods the API server refuses:\n  - ${resourceProblems.join("\n  - ")}`);
         }

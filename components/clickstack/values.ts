@@ -198,7 +198,7 @@ export function plannedResources(sizing: { readonly cpu: number; readonly memory
  * The `containerTemplate.resources` the ClickHouseCluster and KeeperCluster get (self-hosted): the
  * size's values file's, with the capacity plan's over ClickHouse's.
  */
-export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE, size: Size = "standard"): { clickhouse: ContainerResources; keeper: ContainerResources } {
+export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSizing"], size: Size = "standard", file: string = VALUES_FILE): { clickhouse: ContainerResources; keeper: ContainerResources } {
     const fromFile = (valuesForSize(size, file).clickhouse ?? {}) as {
         cluster?: { spec?: { containerTemplate?: { resources?: ContainerResources } } };
         keeper?: { spec?: { containerTemplate?: { resources?: ContainerResources } } };
@@ -213,8 +213,8 @@ export function selfHostedResources(sizing?: ClickStackValuesInput["clickhouseSi
  * Every problem with the resources the ClickHouse operator gets (components/clickstack/operator-resources.ts):
  * none when each figure is stated and the pods it builds are valid.
  */
-export function selfHostedResourceProblems(sizing?: ClickStackValuesInput["clickhouseSizing"], file: string = VALUES_FILE, size: Size = "standard"): string[] {
-    const resources = selfHostedResources(sizing, file, size);
+export function selfHostedResourceProblems(sizing?: ClickStackValuesInput["clickhouseSizing"], size: Size = "standard", file: string = VALUES_FILE): string[] {
+    const resources = selfHostedResources(sizing, size, file);
     const root = path.join(__dirname, "..", "..");
     // The file a figure comes from: the small file where it states the block, else the base file.
     const sourceOf = (block: "cluster" | "keeper") => {

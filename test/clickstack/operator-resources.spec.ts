@@ -84,7 +84,7 @@ describe("the operator's defaulting, as its source applies it", () => {
                 keeper: { spec: { containerTemplate: { resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } } } } },
             },
         }));
-        const problems = selfHostedResourceProblems(undefined, file);
+        const problems = selfHostedResourceProblems(undefined, "standard", file);
         expect(problems).toHaveLength(2);
         expect(problems.every((p) => p.includes("clickhouse.cluster.spec.containerTemplate.resources"))).toBe(true);
         expect(problems[1]).toContain("requests.cpu 2 must be less than or equal to the cpu limit of 1");

@@ -36,8 +36,8 @@ describe("size: refused when unknown, before anything is registered", () => {
 
 describe("each size keeps the ClickHouse operator's rule and ClickHouse's Guaranteed QoS", () => {
     it.each(SIZE_NAMES)("%s: every figure stated, requests within limits", (size) => {
-        expect(selfHostedResourceProblems(undefined, undefined, size)).toEqual([]);
-        const { clickhouse } = selfHostedResources(undefined, undefined, size);
+        expect(selfHostedResourceProblems(undefined, size)).toEqual([]);
+        const { clickhouse } = selfHostedResources(undefined, size);
         // Guaranteed: requests equal limits for CPU and memory (the only container of the pod).
         expect([clickhouse.requests?.cpu, clickhouse.requests?.memory]).toEqual([clickhouse.limits?.cpu, clickhouse.limits?.memory]);
     });
@@ -46,8 +46,8 @@ describe("each size keeps the ClickHouse operator's rule and ClickHouse's Guaran
         const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "size-")), "clickstack.yaml");
         const keeper = (loadValuesObject(path.join(ROOT, "components", "clickstack", "clickstack.yaml")).clickhouse as Any).keeper;
         fs.writeFileSync(broken, yaml.dump({ clickhouse: { cluster: { spec: { containerTemplate: { resources: { requests: { cpu: "8" } } } } }, keeper } }));
-        expect(selfHostedResourceProblems(undefined, broken, "standard").join("\n")).toMatch(/clickhouse\.cluster\.spec\.containerTemplate\.resources: requests\.memory is not set/);
-        expect(selfHostedResourceProblems(undefined, broken, "small")).toEqual([]);
+        expect(selfHostedResourceProblems(undefined, "standard", broken).join("\n")).toMatch(/clickhouse\.cluster\.spec\.containerTemplate\.resources: requests\.memory is not set/);
+        expect(selfHostedResourceProblems(undefined, "small", broken)).toEqual([]);
     });
 });
 
