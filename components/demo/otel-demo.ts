@@ -134,7 +134,9 @@ export interface DemoTransformInput {
  *   jaeger-agent and jaeger-collector have it; found by the real-engine test);
  * - with `imageRegistry`, pulls every container and init container image from the mirror, and adds
  *   the pull secrets to every pod template;
- * - with `requestsScale` below 1, scales every container's CPU and memory requests (limits stay).
+ * - with `requestsScale` below 1, scales every container's CPU and memory requests (limits stay; a
+ *   container that states only a limit gets a request: that limit scaled, where the API server would
+ *   have made the request equal to it).
  */
 export function transformDemoManifest(objects: readonly KubeObject[], input: DemoTransformInput): KubeObject[] {
     const clusterScopedName = (name: string) => `${input.namespace}-${name}`;
@@ -202,8 +204,10 @@ function wirePodTemplate(workload: KubeObject, input: DemoTransformInput) {
     }
     for (const container of [...template.spec.containers, ...(template.spec.initContainers ?? [])]) {
         if (container.image !== undefined) container.image = mirrorImage(container.image, input.images?.registry);
-        if (container.resources?.requests && (input.requestsScale ?? 1) !== 1) {
-            container.resources = { ...container.resources, requests: scaleRequests(container.resources.requests, input.requestsScale!) };
+        // What the container asks for: its requests, and a limit where it states no request (the API server's default).
+        const asked = { ...container.resources?.limits, ...container.resources?.requests };
+        if (Object.keys(asked).length > 0 && (input.requestsScale ?? 1) !== 1) {
+            container.resources = { ...container.resources, requests: scaleRequests(asked, input.requestsScale!) };
         }
         if (collector.kind === "workload-endpoint" && container.env) container.env = withoutKey(container.env);
         for (const env of container.env ?? []) {

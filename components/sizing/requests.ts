@@ -33,8 +33,9 @@ export interface StackRequests {
     readonly total: { readonly pods: number; readonly cpu: number; readonly memoryGi: number; readonly storageGi: number };
 }
 
+/** A container's request for `name`: its `requests`, or its `limits` where it states no request (the API server's default). */
 const request = (resources: Resources | undefined, name: "cpu" | "memory"): number => {
-    const value = resources?.requests?.[name];
+    const value = resources?.requests?.[name] ?? resources?.limits?.[name];
     if (value === undefined) return 0;
     const parsed = parseQuantity(String(value));
     if (Number.isNaN(parsed)) throw new Error(`requests.${name} "${value}" is not a Kubernetes quantity`);
@@ -44,7 +45,7 @@ const request = (resources: Resources | undefined, name: "cpu" | "memory"): numb
 /**
  * What the scheduler counts for one pod (its effective request): the larger of its containers'
  * requests added up and its largest init container's (init containers run one at a time, before
- * the others). CPU in cores, memory in bytes.
+ * the others), a limit standing for a request that is not stated. CPU in cores, memory in bytes.
  */
 export function podRequests(spec: PodSpecResources): { cpu: number; memory: number } {
     const of = (name: "cpu" | "memory") => Math.max(

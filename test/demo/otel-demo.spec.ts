@@ -14,6 +14,7 @@ import {
     DemoManifestSource, DemoTransformInput, KubeObject, parseDemoManifest, PINNED_DEMO_MANIFEST, readDemoManifest, transformDemoManifest,
 } from "../../components/demo/otel-demo";
 import { DEMO_FIXTURE, ProgramRun, runProgram, T } from "../harness";
+import { SIZES } from "../../components/sizing/sizes";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
@@ -222,7 +223,8 @@ describe("the demo in the stacks", () => {
     it("dev: one ConfigGroup with the transformed objects, sending to the workloads' endpoint, waiting for nothing but the namespace", () => {
         const group = dev.find(T.configGroup, "otel-demo");
         const objs = group.plain.objs as KubeObject[];
-        expect(objs).toEqual(transformDemoManifest(fixture(), { namespace: "otel-demo", collector: { kind: "workload-endpoint", host: "k8s-otel-daemonset-opentelemetry-collector.otel-demo" } }));
+        // dev is size small: the demo's requests at that size's scale.
+        expect(objs).toEqual(transformDemoManifest(fixture(), { namespace: "otel-demo", collector: { kind: "workload-endpoint", host: "k8s-otel-daemonset-opentelemetry-collector.otel-demo" }, requestsScale: SIZES.small.demoRequestsScale }));
         expect(JSON.stringify(objs)).not.toContain("HYPERDX_API_KEY");
         expect(group.dependencies).toEqual(["namespace"]);
         expect(dev.outputs.demoPortForward).toBe("kubectl port-forward --namespace otel-demo service/frontend-proxy 8080:8080");

@@ -159,6 +159,10 @@ describe("the requests arithmetic", () => {
         expect(podRequests({ containers: [{ resources: { requests: { cpu: "100m", memory: "64Mi" } } }], initContainers: [{ resources: { requests: { cpu: "0.5", memory: "400M" } } }] }))
             .toEqual({ cpu: 0.5, memory: 400e6 });
     });
+    it("a limit stands for a request the container does not state, as the API server defaults it", () => {
+        expect(podRequests({ containers: [{ resources: { limits: { memory: "1500Mi" } } }, { resources: { requests: { cpu: "100m" }, limits: { cpu: "1", memory: "1Gi" } } }] }))
+            .toEqual({ cpu: 0.1, memory: 2524 * 2 ** 20 });
+    });
     it("a workload multiplies by its pods; a quantity that is not one is refused", () => {
         expect(workloadRequests(3, { containers: [{ resources: { requests: { cpu: "250m", memory: "1Gi" } } }] }, ["10Gi", "2Gi"])).toEqual({ pods: 3, cpu: 0.75, memoryGi: 3, storageGi: 36 });
         expect(() => workloadRequests(1, { containers: [{ resources: { requests: { memory: "1GB" } } }] })).toThrow('requests.memory "1GB" is not a Kubernetes quantity');
@@ -180,6 +184,14 @@ describe("the requests arithmetic", () => {
         } } } }), { kind: "file", path: "inline" });
         expect(demoRequests(manifest)).toEqual({ "demo shop": { pods: 2, cpu: 2, memoryGi: 0.5, storageGi: 0 } });
         expect(demoRequests(manifest, 0.5)).toEqual({ "demo shop": { pods: 2, cpu: 1, memoryGi: 0.25, storageGi: 0 } });
+        // The fork's load-generator states only a memory limit (1500Mi): its request is that limit, halved in small.
+        const limitOnly = parseDemoManifest(yaml.dump({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "load" }, spec: { template: { spec: {
+            containers: [{ name: "l", resources: { limits: { memory: "1500Mi" } } }],
+        } } } }), { kind: "file", path: "inline" });
+        expect(demoRequests(limitOnly)).toEqual({ "demo load": { pods: 1, cpu: 0, memoryGi: 1.465, storageGi: 0 } });
+        expect(demoRequests(limitOnly, 0.5)).toEqual({ "demo load": { pods: 1, cpu: 0, memoryGi: 0.732, storageGi: 0 } });
+        expect((transformDemoManifest(limitOnly, { namespace: "n", collector: { kind: "workload-endpoint", host: "h" }, requestsScale: 0.5 })[0] as Any).spec.template.spec.containers[0].resources)
+            .toEqual({ limits: { memory: "1500Mi" }, requests: { memory: "750Mi" } });
         expect(transformDemoManifest(manifest, { namespace: "n", collector: { kind: "workload-endpoint", host: "h" }, requestsScale: 0.5 })[0]).toMatchObject(
             { spec: { template: { spec: { initContainers: [{ resources: { requests: { cpu: "500m", memory: "4Mi" } } }] } } } });
     });
