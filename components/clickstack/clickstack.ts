@@ -154,32 +154,37 @@ export class ClickStack extends pulumi.ComponentResource {
             }))),
         }, { parent: this });
 
+        const operatorsValues = mergeValues(loadValuesObject(OPERATORS_VALUES_FILE), operatorsImageValues(args.images ?? UPSTREAM_IMAGES));
+        // The clickstack chart's values for these credentials: the chart gets the generated ones, the
+        // requests output placeholders (no credential sizes anything).
+        const valuesFor = (target: ClickStackValuesInput["clickhouse"], mongodbPassword: string, sessionSecret: string, namespace: string) => buildClickStackValues({
+            releaseName: this.releaseName,
+            namespace,
+            clickhouse: target,
+            mongodbPassword,
+            sessionSecret,
+            storageClass: args.storageClass,
+            ingress: args.ingress,
+            otlpIngress: args.otlpIngress,
+            images: args.images,
+            tablesTtlHours: args.tablesTtlHours,
+            clickhouseSizing: args.clickhouseSizing,
+            highAvailability: args.highAvailability,
+            size: args.size,
+        });
+
         this.operators = new kubernetes.helm.v4.Chart(`${name}-operators`, {
             ...chartLocation(args.chartSources?.clickstackOperators ?? UPSTREAM, OPERATORS_CHART, args.chartVersions?.clickstackOperators ?? OPERATORS_CHART.version),
             name: clickstackNames(this.releaseName, "").operatorsRelease,
             namespace: this.namespace,
-            values: mergeValues(loadValuesObject(OPERATORS_VALUES_FILE), operatorsImageValues(args.images ?? UPSTREAM_IMAGES)),
+            values: operatorsValues,
         }, { parent: this, ...keep });
 
         this.chart = new kubernetes.helm.v4.Chart(name, {
             ...chartLocation(args.chartSources?.clickstack ?? UPSTREAM, CLICKSTACK_CHART, args.chartVersions?.clickstack ?? CLICKSTACK_CHART.version),
             name: this.releaseName,
             namespace: this.namespace,
-            values: pulumi.secret(pulumi.all([clickhouse, mongodbPassword, sessionSecret, this.namespace]).apply(([target, mongo, session, ns]) => buildClickStackValues({
-                releaseName: this.releaseName,
-                namespace: ns,
-                clickhouse: target,
-                mongodbPassword: mongo,
-                sessionSecret: session,
-                storageClass: args.storageClass,
-                ingress: args.ingress,
-                otlpIngress: args.otlpIngress,
-                images: args.images,
-                tablesTtlHours: args.tablesTtlHours,
-                clickhouseSizing: args.clickhouseSizing,
-                highAvailability: args.highAvailability,
-                size: args.size,
-            }))),
+            values: pulumi.secret(pulumi.all([clickhouse, mongodbPassword, sessionSecret, this.namespace]).apply(([target, mongo, session, ns]) => valuesFor(target, mongo, session, ns))),
         }, { parent: this, dependsOn: [this.operators, connections], transforms: [deleteOperatorResourcesInBackground], ...keep });
 
         this.collectorServiceName = names.collectorService;
@@ -193,15 +198,10 @@ export class ClickStack extends pulumi.ComponentResource {
         this.portForwardCommand = pulumi.interpolate`kubectl port-forward --namespace ${this.namespace} service/${names.hyperdxService} ${HYPERDX_APP_PORT}:${HYPERDX_APP_PORT}`;
         this.uiUrl = pulumi.output(args.ingress ? `https://${args.ingress.host}` : `http://localhost:${HYPERDX_APP_PORT}`);
         this.otlpEndpoint = args.otlpIngress ? pulumi.output(`https://${args.otlpIngress.host}`) : undefined;
-        this.requests = clickstackRequests({
-            releaseName: this.releaseName,
-            selfHosted: this.selfHosted,
-            size: args.size,
-            dataSize: target.kind === "self-hosted" ? target.dataSize : undefined,
-            storageClass: args.storageClass,
-            clickhouseSizing: args.clickhouseSizing,
-            highAvailability: args.highAvailability,
-        });
+        const withoutCredentials: ClickStackValuesInput["clickhouse"] = target.kind === "managed"
+            ? { ...target, password: "" }
+            : { kind: "self-hosted", dataSize: target.dataSize, collectorPassword: "", appPassword: "" };
+        this.requests = clickstackRequests(valuesFor(withoutCredentials, "", "", ""), operatorsValues);
 
         this.registerOutputs({
             collectorOtlpHttpEndpoint: this.collectorOtlpHttpEndpoint,

@@ -1,16 +1,7 @@
 // What ClickStack's workloads ask the scheduler for (the `requests` output): read from the values
-// the component deploys (the size's values file, the capacity plan, the replicated layout), with the
-// pods the operators make from the custom resources, as the operators make them.
-import * as path from "path";
-import { highAvailabilityValues } from "../high-availability/layout";
-import { HighAvailability } from "../high-availability/config";
-import { loadValuesObject, mergeValues } from "../common/values-file";
+// the component gives its two charts, with the pods the operators make from the custom resources, as
+// the operators make them.
 import { Resources, workloadRequests, WorkloadRequests } from "../sizing/requests";
-import { Size } from "../sizing/sizes";
-import { clickstackNames, clickstackPods } from "./names";
-import { MONGODB_VOLUMES, plannedResources, valuesForSize } from "./values";
-
-const OPERATORS_VALUES_FILE = path.join(__dirname, "clickstack-operators.yaml");
 
 /**
  * The MongoDB operator's own containers in each member pod and the requests it gives a container the
@@ -21,30 +12,11 @@ const MONGODB_MEMBER = { containers: ["mongod", "mongodb-agent"], initContainers
 const MONGODB_OPERATOR_REQUESTS: Resources = { requests: { cpu: "0.5", memory: "400M" } };
 /** Its volume claims without a storage class of ours (dataPvc, logsPvc: 10G and 2G). */
 const MONGODB_OPERATOR_VOLUMES = ["10G", "2G"];
-/** Keeper's claim: chart clickstack 3.0.2's `clickhouse.keeper.spec.dataVolumeClaimSpec` (values.yaml), which we do not size. */
+/** Chart clickstack 3.0.2's claims where the values give none (values.yaml `clickhouse.{keeper,cluster}.spec.dataVolumeClaimSpec`). */
 const KEEPER_VOLUME = "5Gi";
-
-export interface ClickStackRequestsInput {
-    readonly releaseName: string;
-    readonly selfHosted: boolean;
-    readonly size?: Size;
-    /** Self-hosted: each ClickHouse replica's volume. */
-    readonly dataSize?: string;
-    readonly storageClass?: string;
-    readonly clickhouseSizing?: { readonly cpu: number; readonly memoryGi: number };
-    readonly highAvailability?: HighAvailability;
-}
+const CLICKHOUSE_VOLUME = "10Gi";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** The values that decide what ClickStack's pods ask for: the size's file, the plan's ClickHouse, the layout's replicas. */
-function sizingValues(input: ClickStackRequestsInput): Values {
-    const plan = input.clickhouseSizing ? { clickhouse: { cluster: { spec: { containerTemplate: { resources: plannedResources(input.clickhouseSizing) } } } } } : {};
-    const replicated = input.highAvailability
-        ? highAvailabilityValues(input.highAvailability, clickstackPods(input.releaseName), input.selfHosted, clickstackNames(input.releaseName, "").mongodbDisruptionBudget)
-        : {};
-    return [plan, replicated].reduce(mergeValues, valuesForSize(input.size));
-}
 
 /** A MongoDB member pod as the operator builds it: our override merged by container name over its own containers. */
 function mongodbMember(template: Values | undefined) {
@@ -56,21 +28,27 @@ function mongodbMember(template: Values | undefined) {
     };
 }
 
-/** ClickStack's workloads: HyperDX, the gateway, MongoDB, the two operators and, self-hosted, ClickHouse and Keeper. */
-export function clickstackRequests(input: ClickStackRequestsInput): Record<string, WorkloadRequests> {
-    const v = sizingValues(input);
-    const operators = loadValuesObject(OPERATORS_VALUES_FILE) as Values;
+/**
+ * ClickStack's workloads, read from the values the two charts are given (`clickstack`: the size's file,
+ * the plan's ClickHouse, the replicated layout, the volumes; `operators`): HyperDX, the gateway,
+ * MongoDB, the two operators and, when the chart runs it, ClickHouse with Keeper.
+ */
+export function clickstackRequests(v: Values, operators: Values): Record<string, WorkloadRequests> {
     const gateway = v["otel-collector"] ?? {};
     const one = (resources: Resources | undefined) => ({ containers: [{ resources }] });
+    const claim = (spec: Values | undefined, fallback: string) => spec?.resources?.requests?.storage ?? fallback;
+    const mongodbClaims: Values[] | undefined = v.mongodb?.spec?.statefulSet?.spec?.volumeClaimTemplates;
     return {
         "HyperDX": workloadRequests(v.hyperdx?.deployment?.replicas ?? 1, one(v.hyperdx?.deployment?.resources)),
         "gateway collector": workloadRequests(gateway.autoscaling?.enabled ? gateway.autoscaling.minReplicas : gateway.replicaCount ?? 1, one(gateway.resources)),
-        ...(input.selfHosted ? {
-            "ClickHouse (operator-made pods)": workloadRequests(v.clickhouse?.cluster?.spec?.replicas ?? 1, one(v.clickhouse?.cluster?.spec?.containerTemplate?.resources), [input.dataSize ?? "0"]),
-            "Keeper (operator-made pods)": workloadRequests(v.clickhouse?.keeper?.spec?.replicas ?? 1, one(v.clickhouse?.keeper?.spec?.containerTemplate?.resources), [KEEPER_VOLUME]),
-        } : {}),
+        ...(v.clickhouse?.enabled === false ? {} : {
+            "ClickHouse (operator-made pods)": workloadRequests(v.clickhouse?.cluster?.spec?.replicas ?? 1, one(v.clickhouse?.cluster?.spec?.containerTemplate?.resources),
+                [claim(v.clickhouse?.cluster?.spec?.dataVolumeClaimSpec, CLICKHOUSE_VOLUME)]),
+            "Keeper (operator-made pods)": workloadRequests(v.clickhouse?.keeper?.spec?.replicas ?? 1, one(v.clickhouse?.keeper?.spec?.containerTemplate?.resources),
+                [claim(v.clickhouse?.keeper?.spec?.dataVolumeClaimSpec, KEEPER_VOLUME)]),
+        }),
         "MongoDB (operator-made pods)": workloadRequests(v.mongodb?.spec?.members ?? 1, mongodbMember(v.mongodb?.spec?.statefulSet?.spec?.template?.spec),
-            input.storageClass ? Object.values(MONGODB_VOLUMES) : MONGODB_OPERATOR_VOLUMES),
+            mongodbClaims ? mongodbClaims.map((c) => claim(c.spec, "0")) : MONGODB_OPERATOR_VOLUMES),
         "ClickHouse operator": workloadRequests(1, one(operators["clickhouse-operator"]?.manager?.resources)),
         "MongoDB operator": workloadRequests(1, one(operators["mongodb-operator"]?.operator?.resources)),
     };

@@ -14,7 +14,7 @@ import { CLICKHOUSE_HTTP_PORT, clickstackNames, clickstackPods, COLLECTOR_OTLP_H
 import { Size } from "../sizing/sizes";
 
 /** The MongoDB operator's volume claim names and the sizes we give them when a storage class is set. */
-export const MONGODB_VOLUMES = { "data-volume": "10Gi", "logs-volume": "2Gi" } as const;
+const MONGODB_VOLUMES = { "data-volume": "10Gi", "logs-volume": "2Gi" } as const;
 
 const VALUES_FILE = path.join(__dirname, "clickstack.yaml");
 /** `size: small`'s values, merged over VALUES_FILE. */
@@ -77,7 +77,7 @@ export interface ClickStackValuesInput {
 }
 
 /** The values file for a size: `file` (clickstack.yaml), with clickstack-small.yaml over it for `small`. */
-export function valuesForSize(size: Size = "standard", file: string = VALUES_FILE): Record<string, unknown> {
+function valuesForSize(size: Size = "standard", file: string = VALUES_FILE): Record<string, unknown> {
     const base = loadValuesObject(file);
     return size === "small" ? mergeValues(base, loadValuesObject(SMALL_VALUES_FILE)) : base;
 }
@@ -189,7 +189,7 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
 }
 
 /** The capacity plan's ClickHouse sizing: request = limit for CPU and memory (Guaranteed QoS), all four stated. */
-export function plannedResources(sizing: { readonly cpu: number; readonly memoryGi: number }): ContainerResources {
+function plannedResources(sizing: { readonly cpu: number; readonly memoryGi: number }): ContainerResources {
     const figures = { cpu: String(sizing.cpu), memory: `${sizing.memoryGi}Gi` };
     return { requests: figures, limits: figures };
 }
