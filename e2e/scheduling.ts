@@ -12,7 +12,7 @@ import { runNodeScript, ScriptResult } from "../test/run-script";
 const KWOK_NODE = { cpu: "32", memory: "256Gi" };
 const SMALL_NODE = { cpu: String(SIZES.small.allocatable!.cpu), memory: `${SIZES.small.allocatable!.memoryGi}Gi` };
 /** The stand-in for a kind cluster's own pods (components/sizing/sizes.ts CLUSTER_OWN_PODS). */
-export const CLUSTER_OWN_PODS_STAND_IN = { namespace: "kube-system", name: "e2e-stand-in-kind-system-pods" };
+const CLUSTER_OWN_PODS_STAND_IN = { namespace: "kube-system", name: "e2e-stand-in-kind-system-pods" };
 /** The stand-in for the MongoDB member pod: the MongoDB operator does not run here. */
 export const MONGODB_MEMBER_STAND_IN = "e2e-stand-in-mongodb-member";
 const STAND_IN_LABEL = "e2e.clickstack-k8s/stands-in-for";
@@ -89,7 +89,7 @@ export function addMongodbMemberStandIn(namespace: string, customResource: strin
     }));
 }
 
-export const pods = (namespace: string): Pod[] => kubectlJson<{ items: Pod[] }>(["get", "pods", "--namespace", namespace]).items;
+const pods = (namespace: string): Pod[] => kubectlJson<{ items: Pod[] }>(["get", "pods", "--namespace", namespace]).items;
 /** Pods that stay (not a Job's, not finished), as the scheduling check counts them. */
 export const lastingPods = (namespace: string) => pods(namespace)
     .filter((p) => !(p.metadata.ownerReferences ?? []).some((o) => o.kind === "Job") && !["Succeeded", "Failed"].includes(p.status.phase));

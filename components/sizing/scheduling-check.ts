@@ -26,7 +26,7 @@ export const WAIT_SECONDS = 900;
 const DEADLINE_MARGIN_SECONDS = 120;
 
 /** The stack's total as one line: what the scheduler must find room for. */
-export function describeRequests(requests: StackRequests, size: string): string {
+function describeRequests(requests: StackRequests, size: string): string {
     const daemonSets = Object.values(requests.workloads).filter((w) => w.perNode).length;
     return `${requests.total.cpu} vCPU and ${requests.total.memoryGi} GiB of memory in ${requests.total.pods} pods (size ${size}${daemonSets > 0 ? `; ${daemonSets} DaemonSet pod${daemonSets === 1 ? "" : "s"} counted for one node` : ""})`;
 }
