@@ -50,6 +50,7 @@ export = async () => {
         clickhouseSizing: config.capacityPlan && { cpu: config.capacityPlan.cpu.value, memoryGi: config.capacityPlan.memoryGi.value },
         highAvailability: config.highAvailability,
         size: config.size,
+        usageStats: config.usageStats,
     }, { provider });
 
     // Existing tables follow `retention` (a TTL in the env only reaches tables created later).

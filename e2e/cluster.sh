@@ -56,11 +56,13 @@ zones)
   echo "cluster: $i node(s), one zone each"
   ;;
 down)
-  # The ClickHouse operator the scenarios run (e2e/operator.ts), if the test could not stop it.
-  if [[ -f "$run_dir/clickhouse-operator.pid" ]]; then
-    kill "$(cat "$run_dir/clickhouse-operator.pid")" 2>/dev/null || true
-    rm -f "$run_dir/clickhouse-operator.pid"
-  fi
+  # The local processes the scenarios run (the operators, HyperDX's API, FerretDB: e2e/operator.ts,
+  # e2e/clickstack-servers.ts), each with a <name>.pid here, if the test could not stop them.
+  for pid_file in "$run_dir"/*.pid; do
+    [[ -f "$pid_file" ]] || continue
+    kill "$(cat "$pid_file")" 2>/dev/null || true
+    rm -f "$pid_file"
+  done
   kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
   # Anything still running from this cluster's folder (a component kwokctl lost track of).
   pkill -f -- "$KWOK_WORKDIR" 2>/dev/null || true

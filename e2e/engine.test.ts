@@ -12,7 +12,7 @@ import { PROJECT } from "../config";
 import { ADMIN_SECRET_KEYS } from "../components/bootstrap/bootstrap";
 import { formatImage, imageRepository, parseImage } from "../components/common/images";
 import { Selector, selects } from "../policies/kubernetes";
-import { clickstackPods } from "../components/clickstack/names";
+import { clickstackNames, clickstackPods } from "../components/clickstack/names";
 import { API_KEY_SECRET } from "../components/collectors/ingestion";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
 import { newV2State } from "../test/fakes/hyperdx-v2";
@@ -20,6 +20,10 @@ import { runNodeScript } from "../test/run-script";
 import {
     CHARTS, copyProject, DEMO, STATE_DIR, kubectl, kubectlJson, kubectlType, ROOT, RUN_DIR, reportTimings, stack, timed,
 } from "./harness";
+import {
+    clickstackServersUnavailable, deploymentContainer, hyperdxGet, hyperdxLogin, localJob, mongoCount, onLoopback, resolveEnv, Server, SERVER_GAPS,
+    startFerretdb, startHyperdxApi, startMongodbOperator,
+} from "./clickstack-servers";
 import { OPERATOR_LOG, operatorLogTail, operatorUnavailable, RunningOperator, startOperator } from "./operator";
 import { freePort, readLog, within } from "./processes";
 import {
@@ -94,9 +98,48 @@ async function drift(s: Stack, step: string, opts: PreviewOptions = {}): Promise
 
 afterAll(() => reportTimings());
 
+const decodeSecret = (name: string, key: string) =>
+    Buffer.from(kubectlJson<{ data?: Record<string, string> }>(["get", "secret", name, "--namespace", NAMESPACE]).data?.[key] ?? "", "base64").toString();
+const configMapData = (name: string) => kubectlJson<{ data: Record<string, string> }>(["get", "configmap", name, "--namespace", NAMESPACE]).data;
+
+/** What a pod of `serviceAccount` gets: a token the API server issues, its CA, the API's address (on 127.0.0.1). */
+function serviceAccountEnv(serviceAccount: string): Record<string, string> {
+    const kube = kubectlJson<{ clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }>(["config", "view", "--minify", "--raw", "--flatten"]).clusters[0].cluster;
+    const token = kubectl(["create", "token", serviceAccount, "--namespace", NAMESPACE, "--duration", "10m"]);
+    if (token.status !== 0) throw new Error(`kubectl create token ${serviceAccount}: ${token.stderr}`);
+    const dir = fs.mkdtempSync(path.join(RUN_DIR, "sa-"));
+    fs.writeFileSync(path.join(dir, "token"), token.stdout.trim());
+    fs.writeFileSync(path.join(dir, "ca.crt"), Buffer.from(kube["certificate-authority-data"], "base64"));
+    return { KUBERNETES_API_URL: kube.server, SERVICEACCOUNT_DIR: dir };
+}
+
+/** The content document the content Job applies (components/content/packs/types.ts), as far as the e2e reads it. */
+interface ContentDocument {
+    dashboards: { key: string; name: string; tiles: { name: string; x: number; y: number; w: number; h: number; config: { displayType: string; select: { aggFn: string; metricName?: string; valueExpression?: string }[] } }[] }[];
+    savedSearches: { key: string; name: string }[];
+    alerts: { key: string; name: string }[];
+    webhooks: { name: string; service: string }[];
+}
+type HeldContent = Omit<ContentDocument, "webhooks"> & { webhooks: { name: string; service: string; url: string }[] };
+
+/** What HyperDX holds, read through its external API v2 with the admin's access key. */
+async function readContent(appUrl: string, accessKey: string): Promise<HeldContent> {
+    const list = async <T>(route: string) => (await hyperdxGet<{ data: T[] }>(appUrl, `/api/v2${route}?limit=1000&offset=0`, { bearer: accessKey })).data;
+    return {
+        dashboards: await list("/dashboards"), savedSearches: await list("/saved-searches"),
+        alerts: await list("/alerts"), webhooks: await list("/webhooks"),
+    };
+}
+const counts = (c: HeldContent) => ({ dashboards: c.dashboards.length, savedSearches: c.savedSearches.length, alerts: c.alerts.length, webhooks: c.webhooks.length });
+
 // --- what the real ClickHouse operator builds (issue 21) ------------------------------------------
 const OPERATOR_SKIPPED = operatorUnavailable(CHARTS.kind);
 const TELEMETRY_SKIPPED = telemetryUnavailable(CHARTS.kind);
+const SERVERS_SKIPPED = clickstackServersUnavailable(CHARTS.kind);
+/** The MongoDB operator's Deployment: mongodb-kubernetes 1.7.0 values.yaml operator.name. */
+const MONGODB_OPERATOR_DEPLOYMENT = "mongodb-kubernetes-operator";
+/** HyperDX's API version the toolchain built (e2e/versions.env), the image's tag. */
+const HYPERDX_VERSION = /^HYPERDX_VERSION=(.*)$/m.exec(fs.readFileSync(path.join(ROOT, "e2e", "versions.env"), "utf8"))![1];
 /** Scenario 13 counts what the chart renders for the replicated layout; the stand-ins render none of it. */
 const HIGH_AVAILABILITY_SKIPPED = CHARTS.kind === "real" ? undefined
     : "the stand-in charts render none of the replicated layout (HyperDX and gateway replicas, their budgets and spread, the autoscaler, the alerts CronJob): use the real charts (../shared/charts or E2E_CHARTS_DIR)";
@@ -194,6 +237,63 @@ async function expectOperatorWorkloads(s: Stack, stackName: string, pullSecret?:
     }
 }
 
+/**
+ * Issue 32: what the real MongoDB operator makes of the stack's MongoDBCommunity, run as its Deployment
+ * runs it (e2e/clickstack-servers.ts): a StatefulSet of `members` pods, its Services and Secrets, all
+ * owned by the custom resource and accepted by the API server; every image of its pods one that the
+ * `images` output lists (so from the mirror when there is one), the pull secret on them, the program's
+ * MongoDB NetworkPolicy selecting them, and the budget counting them. Returns the running operator.
+ */
+async function expectMongodbMembers(s: Stack, stackName: string, members: number, pullSecret?: string): Promise<Server> {
+    // Its member pods claim two volumes each (data, logs).
+    provisionVolumes(`${stackName}-mongodb`, 2 * members);
+    const container = deploymentContainer(MONGODB_OPERATOR_DEPLOYMENT, NAMESPACE);
+    const env = resolveEnv(container, NAMESPACE, { "metadata.namespace": NAMESPACE });
+    // No phone-home (issue 32): the program turns the chart's telemetry default off.
+    expect([env.MDB_OPERATOR_TELEMETRY_ENABLED, container.args]).toEqual(["false", ["-watch-resource=mongodbcommunity"]]);
+    const server = await timed(`${stackName}: start the MongoDB operator`, () => startMongodbOperator(container, env));
+    try {
+        const resource = kubectlJson<{ metadata: { name: string; uid: string } }>(["get", "mongodbcommunity", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
+        const owned = (kinds: string) => listOf<{ kind: string; metadata: { name: string; ownerReferences?: { uid: string }[] } }>(["get", kinds, "--namespace", NAMESPACE])
+            .filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === resource.metadata.uid));
+        const labelArg = Object.entries(clickstackPods("my-clickstack").mongodb).map(([k, v]) => `${k}=${v}`).join(",");
+        const pods = await timed(`${stackName}: the MongoDB operator's StatefulSet and ${members} member pod(s)`, () => within(180, () => {
+            const sets = owned("statefulsets");
+            const list = listOf<PodObject & { spec: { initContainers?: { image: string }[] } }>(["get", "pods", "--namespace", NAMESPACE, "-l", labelArg]);
+            return sets.length === 1 && list.length === members ? list : undefined;
+        }, () => `objects owned by the MongoDBCommunity: ${owned("statefulsets,services,secrets").map((o) => `${o.kind} ${o.metadata.name}`).join(", ") || "none"}; pods selected by the NetworkPolicy's labels (${labelArg}): ${listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", labelArg]).length}\nOperator log:\n${readLog(server.process).slice(-3000)}`));
+        const made = owned("statefulsets,services,secrets").map((o) => o.kind);
+        expect([made.filter((k) => k === "StatefulSet").length, made.includes("Service"), made.includes("Secret")]).toEqual([1, true, true]);
+        const set = kubectlJson<StatefulSetObject>(["get", "statefulset", owned("statefulsets")[0].metadata.name, "--namespace", NAMESPACE]);
+        expect(set.spec.replicas).toBe(members);
+
+        // Every image of its pods is one the program chose (canonical), and carries the pull secret.
+        const chosen = new Set(((await s.outputs()).images.value as { target: string }[]).map((i) => i.target));
+        for (const pod of pods) {
+            const images = [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => formatImage(parseImage(c.image)));
+            expect(images.length).toBeGreaterThanOrEqual(4); // mongod, the agent, the version hook, the readiness probe
+            expect([pod.metadata.name, images.filter((i) => !chosen.has(i))]).toEqual([pod.metadata.name, []]);
+            if (pullSecret) expect((pod.spec.imagePullSecrets ?? []).map((r) => r.name)).toContain(pullSecret);
+            // The program's MongoDB NetworkPolicy selects the member by its real labels.
+            const policy = kubectlJson<{ spec: { podSelector: { matchLabels: Labels } } }>(["get", "networkpolicy", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
+            expect([pod.metadata.name, selects(policy.spec.podSelector, pod.metadata.labels)]).toEqual([pod.metadata.name, true]);
+        }
+        // The replicated layout's budget (the program's; none with one member) counts the operator's members.
+        if (members > 1) {
+            const name = clickstackNames("my-clickstack", NAMESPACE).mongodbDisruptionBudget;
+            const budget = await within(60, () => {
+                const b = kubectlJson<PdbObject>(["get", "pdb", name, "--namespace", NAMESPACE]);
+                return b.status?.expectedPods === members ? b : undefined;
+            }, () => `the budget ${name} does not count ${members} members: ${JSON.stringify(kubectlJson<PdbObject>(["get", "pdb", name, "--namespace", NAMESPACE]).status)}`);
+            expect([budget.spec.minAvailable, budget.status!.expectedPods]).toEqual([Math.floor(members / 2) + 1, members]);
+        }
+        return server;
+    } catch (err) {
+        await server.stop();
+        throw err;
+    }
+}
+
 /** What a drain does to each pod: the Eviction API, which the API server refuses when a budget would break. */
 function evict(pod: string) {
     return kubectl(["create", "--raw", `/api/v1/namespaces/${NAMESPACE}/pods/${pod}/eviction`, "-f", "-"],
@@ -227,6 +327,8 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         process.stdout.write(TELEMETRY_SKIPPED ? `Telemetry scenario (6b): skipped: ${TELEMETRY_SKIPPED}\n` : `Telemetry scenario (6b): collector ${builtCollectorVersion()} built from Go modules, the image runs contrib ${COLLECTOR_CHART.imageTag}\n`);
         // Here, not in its own describe: jest runs no hook of a block whose every test is skipped.
         if (HIGH_AVAILABILITY_SKIPPED) process.stdout.write(`High availability (13): skipped: ${HIGH_AVAILABILITY_SKIPPED}\n`);
+        process.stdout.write(SERVERS_SKIPPED ? `ClickStack's servers (6c; the MongoDB operator in 12 and 13): skipped: ${SERVERS_SKIPPED}\n`
+            : `ClickStack's servers (6c; the MongoDB operator in 12 and 13): HyperDX's API ${HYPERDX_VERSION} and the MongoDB operator built from source, FerretDB standing in for MongoDB\n`);
         // Issue 35: a laptop's node, with what a kind cluster runs itself already on it.
         makeSmallNode();
         process.stdout.write(`Node (scenarios 1 to 10, dev): ${nodeAllocatable().map((n) => `${n.name} ${n.cpu} vCPU / ${n.memory} allocatable`).join(", ")}, a stand-in pod asking for a kind cluster's own pods' requests in kube-system\n`);
@@ -752,6 +854,152 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         }
     });
 
+    // Issue 32: ClickStack's own servers. The MongoDB operator builds MongoDB from dev's custom resource,
+    // FerretDB holds the user it declares, HyperDX's API runs with its Deployment's environment, and the
+    // bootstrap and content Jobs' scripts run against it, from their ConfigMaps with their Jobs' env.
+    (SERVERS_SKIPPED ? test.skip : test)("6c. ClickStack's own servers: the MongoDB operator, HyperDX's API on the MongoDB stand-in, the bootstrap and content Jobs against them", async () => {
+        for (const gap of SERVER_GAPS) process.stdout.write(`Stands in (6c): ${gap}\n`);
+        const running: { stop(): Promise<void> }[] = [];
+        const logs: string[] = [];
+        try {
+            // The MongoDB operator: the real member pod takes the place of 2c's stand-in.
+            kubectl(["delete", "pod", MONGODB_MEMBER_STAND_IN, "--namespace", NAMESPACE, "--ignore-not-found", "--wait=true"]);
+            running.push(await expectMongodbMembers(dev, "dev", 1));
+            // No phone-home: the telemetry ClusterRole the chart brings by default is not there.
+            expect(kubectl(["get", "clusterroles", "-o", "name"]).stdout.split("\n").filter((r) => /telemetry/.test(r))).toEqual([]);
+
+            // FerretDB with the MongoDBCommunity's user and the password from the Secret the program generated.
+            const mdbc = kubectlJson<{ spec: { users: { name: string; db: string; passwordSecretRef: { name: string; key?: string } }[] } }>(["get", "mongodbcommunity", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
+            const user = mdbc.spec.users[0];
+            const mongoPassword = decodeSecret(user.passwordSecretRef.name, user.passwordSecretRef.key ?? "password");
+            expect(mongoPassword).toMatch(/^[A-Za-z0-9]{32}$/); // generated, not the chart's "hyperdx"
+            const ferret = await timed("6c: start FerretDB (the MongoDB stand-in)", () => startFerretdb({ name: user.name, database: user.db, password: mongoPassword }));
+            running.push(ferret);
+
+            // HyperDX's API with its Deployment's environment; host names become 127.0.0.1 ports.
+            const hyperdxDeployment = listOf<{ metadata: { name: string } }>(["get", "deployments", "--namespace", NAMESPACE, "-l",
+                Object.entries(clickstackPods("my-clickstack").hyperdx).map(([k, v]) => `${k}=${v}`).join(",")])[0].metadata.name;
+            const app = deploymentContainer(hyperdxDeployment, NAMESPACE, "app");
+            const env = resolveEnv(app, NAMESPACE, { "metadata.namespace": NAMESPACE, "metadata.name": `${hyperdxDeployment}-e2e`, "status.podIP": "127.0.0.1" });
+            expect(env.USAGE_STATS_ENABLED).toBe("false");
+            // MONGO_URI names the Service the operator made for its members, with the generated password.
+            const mongoUri = new URL(env.MONGO_URI);
+            const mongoService = mongoUri.hostname.split(".")[0];
+            const service = kubectlJson<{ spec: { selector?: Labels }; metadata: { ownerReferences?: { kind: string }[] } }>(["get", "service", mongoService, "--namespace", NAMESPACE]);
+            expect(service.metadata.ownerReferences?.map((r) => r.kind)).toEqual(["MongoDBCommunity"]);
+            expect([mongoUri.username, decodeURIComponent(mongoUri.password), mongoUri.pathname, mongoUri.searchParams.get("authSource")]).toEqual([user.name, mongoPassword, `/${user.db}`, user.db]);
+            const closedPort = await freePort(); // nothing listens: no ClickHouse and no OTLP endpoint in this scenario
+            const connections = JSON.parse(env.DEFAULT_CONNECTIONS) as { name: string; host: string; username: string; password: string }[];
+            const clickhousePassword = connections[0].password;
+            expect(clickhousePassword).toMatch(/^[A-Za-z0-9]{32}$/);
+            const apiEnv = {
+                ...env,
+                MONGO_URI: onLoopback(env.MONGO_URI, ferret.port),
+                DEFAULT_CONNECTIONS: JSON.stringify(connections.map((c) => ({ ...c, host: onLoopback(c.host, closedPort) }))),
+                OTEL_EXPORTER_OTLP_ENDPOINT: onLoopback(env.OTEL_EXPORTER_OTLP_ENDPOINT, closedPort),
+            };
+            const hyperdx = await timed("6c: start HyperDX's API", () => startHyperdxApi(apiEnv, HYPERDX_VERSION));
+            running.push(hyperdx);
+            const appHost = (url: string) => onLoopback(url, Number(new URL(hyperdx.appUrl).port));
+
+            // The bootstrap Job, from its ConfigMap with its own environment and ServiceAccount.
+            const jobNamed = async (part: string) => (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes(part))!.name;
+            const runJob = async (part: string, extra: Record<string, string> = {}) => {
+                const job = localJob(await jobNamed(part), NAMESPACE);
+                const result = await runNodeScript(job.script, {
+                    ...job.env, HYPERDX_URL: appHost(job.env.HYPERDX_URL), ...serviceAccountEnv(job.serviceAccountName), ...extra,
+                });
+                logs.push(result.stdout, result.stderr);
+                return { ...result, env: job.env };
+            };
+            const apiKeyInSecret = () => decodeSecret(API_KEY_SECRET.name, API_KEY_SECRET.key);
+            const first = await timed("6c: the bootstrap script against HyperDX", () => runJob("bootstrap-job"));
+            const admin = { email: first.env.HYPERDX_ADMIN_EMAIL, password: first.env.HYPERDX_ADMIN_PASSWORD };
+            expect(first).toMatchObject({ code: 0, stderr: "", stdout: expect.stringContaining(`registered the HyperDX admin ${admin.email}`) });
+            const cookie = (await hyperdxLogin(hyperdx.appUrl, admin.email, admin.password))!;
+            expect(cookie).toMatch(/^connect\.sid=/);
+            const team = () => hyperdxGet<{ apiKey: string }>(hyperdx.appUrl, "/team", { cookie });
+            const key = (await team()).apiKey;
+            expect(apiKeyInSecret()).toBe(key);
+            // A second run changes nothing.
+            const second = await runJob("bootstrap-job");
+            expect(second).toMatchObject({ code: 0, stderr: "", stdout: expect.stringMatching(/logged in to HyperDX as .*\n.*already holds the team's ingestion API key/) });
+            expect([(await team()).apiKey, apiKeyInSecret()]).toEqual([key, key]);
+            // Anyone else is refused: one team, registered by the stack.
+            const intruder = await fetch(`${hyperdx.appUrl}/api/register/password`, {
+                method: "POST", headers: { "content-type": "application/json" },
+                body: JSON.stringify({ email: "intruder@example.com", password: "Intruder-Passw0rd!", confirmPassword: "Intruder-Passw0rd!" }),
+            });
+            expect([intruder.status, await intruder.json()]).toEqual([409, { error: "teamAlreadyExists" }]);
+            expect(await hyperdxLogin(hyperdx.appUrl, "intruder@example.com", "Intruder-Passw0rd!")).toBeUndefined();
+
+            // HyperDX serves the connection and sources the program configured, with no password.
+            const served = await hyperdxGet<{ name: string; host: string; username: string; password?: string }[]>(hyperdx.appUrl, "/connections", { cookie });
+            expect(served.map((c) => [c.name, c.host, c.username, c.password])).toEqual(connections.map((c) => [c.name, onLoopback(c.host, closedPort), c.username, undefined]));
+            const sources = await hyperdxGet<{ name: string; kind: string; from: { databaseName: string; tableName: string } }[]>(hyperdx.appUrl, "/sources", { cookie });
+            const configured = JSON.parse(env.DEFAULT_SOURCES) as { name: string; kind: string; from: { databaseName: string; tableName: string } }[];
+            expect(sources.map((x) => [x.name, x.kind, x.from])).toEqual(configured.map((x) => [x.name, x.kind, x.from]));
+
+            // The content Job: the default packs and the webhook from scenario 6, against HyperDX's own validation.
+            const document = JSON.parse(configMapData("my-clickstack-hyperdx-content")["content.json"]) as ContentDocument;
+            const content = await timed("6c: the content script against HyperDX", () => runJob("content-job"));
+            expect(content).toMatchObject({ code: 0, stderr: "" });
+            const accessKey = (await hyperdxGet<{ accessKey: string }>(hyperdx.appUrl, "/me", { cookie })).accessKey;
+            const held = () => readContent(hyperdx.appUrl, accessKey);
+            const afterFirst = await held();
+            expect(afterFirst.webhooks.map((w) => [w.name, w.service, w.url])).toEqual(document.webhooks.map((w) => [w.name, w.service, WEBHOOK_URL]));
+            expect(afterFirst.savedSearches.map((x) => x.name).sort()).toEqual(document.savedSearches.map((x) => x.name).sort());
+            expect(afterFirst.alerts.map((x) => x.name).sort()).toEqual(document.alerts.map((x) => x.name).sort());
+            // Each dashboard reads back as written: its name, and every tile's name, place and query.
+            for (const d of document.dashboards) {
+                const saved = afterFirst.dashboards.filter((x) => x.name === d.name);
+                expect([d.name, saved.length]).toEqual([d.name, 1]);
+                expect(saved[0].tiles.map((t) => [t.name, t.x, t.y, t.w, t.h, t.config.displayType, t.config.select.map((q) => [q.aggFn, q.metricName, q.valueExpression])]))
+                    .toEqual(d.tiles.map((t) => [t.name, t.x, t.y, t.w, t.h, t.config.displayType, t.config.select.map((q) => [q.aggFn, q.metricName, q.valueExpression])]));
+            }
+            // A rerun writes nothing and duplicates nothing.
+            const before = hyperdx.exchanges.length;
+            const rerun = await runJob("content-job");
+            expect(rerun).toMatchObject({ code: 0, stderr: "" });
+            expect(hyperdx.exchanges.slice(before).filter((x) => x.method !== "GET" && x.path !== "/api/login/password").map((x) => `${x.method} ${x.path}`)).toEqual([]);
+            expect(counts(await held())).toEqual(counts(afterFirst));
+
+            // Raising `rotation` gives a new key that HyperDX reports, and no team holds the old one.
+            await dev.setConfig(`${PROJECT}:bootstrap.rotation`, { value: "1" }, true);
+            await timed("up dev (bootstrap.rotation 1)", () => dev.up());
+            const rotated = await runJob("bootstrap-job");
+            expect(rotated).toMatchObject({ code: 0, stderr: "", stdout: expect.stringContaining("rotated the team's ingestion API key") });
+            const newKey = (await team()).apiKey;
+            expect(newKey).not.toBe(key);
+            expect(apiKeyInSecret()).toBe(newKey);
+            const dbUri = onLoopback(env.MONGO_URI, ferret.port);
+            expect([mongoCount(dbUri, "teams", { apiKey: key }), mongoCount(dbUri, "teams", { apiKey: newKey })]).toEqual([0, 1]);
+
+            // A pack removed from `content` removes its objects, and leaves the others.
+            const kept = document.dashboards.filter((d) => d.key.startsWith("pipeline")).map((d) => d.name).sort();
+            await dev.setConfig(`${PROJECT}:content.packs[0]`, { value: "pipeline" }, true);
+            await timed("up dev (content.packs [pipeline])", () => dev.up());
+            const pruned = await runJob("content-job");
+            expect(pruned).toMatchObject({ code: 0, stderr: "" });
+            const remaining = await held();
+            expect(remaining.dashboards.map((d) => d.name).sort()).toEqual(kept);
+            expect(remaining.alerts.length).toBeLessThan(afterFirst.alerts.length);
+
+            // Nothing said a credential, nothing left the machine.
+            logs.push(readLog(hyperdx.process), readLog(ferret.process));
+            const credentials = [WEBHOOK_URL, admin.password, mongoPassword, clickhousePassword, key, newKey, accessKey];
+            for (const log of logs) for (const secret of credentials) expect(log.includes(secret) ? `a log holds ${secret.slice(0, 4)}…` : "").toBe("");
+            // No answer of HyperDX's, through the app's proxy, holds a password.
+            expect(hyperdx.exchanges.length).toBeGreaterThan(20);
+            for (const secret of [admin.password, mongoPassword, clickhousePassword]) {
+                expect(hyperdx.exchanges.filter((x) => x.body.includes(secret)).map((x) => `${x.method} ${x.path}`)).toEqual([]);
+            }
+            expect(hyperdx.egress()).toEqual([]);
+        } finally {
+            for (const r of running.reverse()) await r.stop();
+        }
+    });
+
     test("7. the policy pack by the real CLI", async () => {
         const passes = await timed("preview dev with the policy pack", () =>
             dev.preview({ policyPacks: [path.join(copyProject(), "policies")] }));
@@ -875,8 +1123,9 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         await s.setConfig(`${PROJECT}:imagePullSecrets[0]`, { value: "regcred" }, true);
         const up = await timed("up with imageRegistry and the pack", () => s.up(pack));
         expect(up.summary.result).toBe("succeeded");
-        // The operator's StatefulSets first, so the checks below cover their pods and templates too.
+        // The operators' StatefulSets first, so the checks below cover their pods and templates too.
         if (!OPERATOR_SKIPPED) await expectOperatorWorkloads(s, "mirror", "regcred");
+        if (!SERVERS_SKIPPED) await (await expectMongodbMembers(s, "mirror", 1, "regcred")).stop();
 
         type PodSpec = { containers: { image: string }[]; initContainers?: { image: string }[]; imagePullSecrets?: { name: string }[] };
         const pods = kubectlJson<{ items: { metadata: { name: string }; spec: PodSpec }[] }>(["get", "pods", "--namespace", NAMESPACE]).items;
@@ -967,9 +1216,10 @@ describe("high availability (issue 24)", () => {
         expect([cron.spec.schedule, cron.spec.concurrencyPolicy]).toEqual(["*/1 * * * *", "Forbid"]);
         const config = kubectlJson<{ data: Record<string, string> }>(["get", "configmap", "clickstack-config", "--namespace", NAMESPACE]);
         expect(config.data.RUN_SCHEDULED_TASKS_EXTERNALLY).toBe("true");
-        // MongoDB's budget exists and keeps the majority; no MongoDB operator runs here, so no member pod exists to count.
+        // MongoDB's budget exists and keeps the majority; with the MongoDB operator (issue 32), it counts 3 members.
         const mongodbBudget = kubectlJson<PdbObject>(["get", "pdb", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
         expect([mongodbBudget.spec.minAvailable, mongodbBudget.spec.selector.matchLabels]).toEqual([2, selectors.mongodb]);
+        if (!SERVERS_SKIPPED) await (await expectMongodbMembers(s, "ha", 3)).stop();
 
         // What the real ClickHouse operator builds for 2 ClickHouse replicas and 3 Keepers (started
         // here when this scenario runs alone: `npm run e2e -- -t "13\."`).

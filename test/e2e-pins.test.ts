@@ -2,6 +2,8 @@
 // serves the same release; where it does not, the nearest served one is pinned and said so there.
 import * as fs from "fs";
 import * as path from "path";
+import { CLICKSTACK_IMAGES, HYPERDX_IMAGE } from "../components/clickstack/clickstack-images";
+import { imageRepository } from "../components/common/images";
 import { ROOT } from "./root";
 
 const pins = Object.fromEntries(fs.readFileSync(path.join(ROOT, "e2e", "versions.env"), "utf8").split("\n")
@@ -23,6 +25,21 @@ describe("e2e/versions.env", () => {
         const [x, y] = parse(npmPins["@pulumi/kubernetes"]);
         expect(a === x && b <= y).toBe(true);
         expect(pins.KUBERNETES_PROVIDER_SDK_VERSION).toBe(`v${pins.KUBERNETES_PROVIDER_VERSION}`);
+    });
+
+    it("builds HyperDX's API at the version of the HyperDX image the program deploys", () => {
+        expect(`${imageRepository(HYPERDX_IMAGE)}:${pins.HYPERDX_VERSION}`).toBe(HYPERDX_IMAGE);
+    });
+
+    it("builds the MongoDB operator at the version of the operator image the operators chart runs", () => {
+        expect(CLICKSTACK_IMAGES.mongodbOperator).toBe(`${imageRepository(CLICKSTACK_IMAGES.mongodbOperator)}:${pins.MONGODB_OPERATOR_VERSION}`);
+    });
+
+    it("keys the toolchain folder by the engine's pins only: ClickStack's servers carry their own stamps", () => {
+        // e2e/toolchain.sh: a new server pin must not rebuild the 57-minute toolchain.
+        const script = fs.readFileSync(path.join(ROOT, "e2e", "toolchain.sh"), "utf8");
+        const keyLine = /^key="\$\(grep[\s\S]*?\)"$/m.exec(script)![0];
+        for (const pin of ["HYPERDX_", "FERRETDB_VERSION", "MONGODB_OPERATOR_VERSION", "OTELCOL_VERSION", "RANDOM_STANDIN_VERSION"]) expect([pin, keyLine.includes(`'^${pin}`)]).toEqual([pin, true]);
     });
 
     it("pins exact versions only", () => {

@@ -50,6 +50,8 @@ export interface ClickStackArgs {
     readonly highAvailability?: HighAvailability;
     /** What each workload asks the scheduler for (components/sizing). @default "standard" */
     readonly size?: Size;
+    /** Send usage data to the vendors: HyperDX's usage statistics and the MongoDB operator's telemetry. @default false */
+    readonly usageStats?: boolean;
 }
 
 /** The custom resources the ClickHouse operator builds its StatefulSets from. */
@@ -154,7 +156,8 @@ export class ClickStack extends pulumi.ComponentResource {
             }))),
         }, { parent: this });
 
-        const operatorsValues = mergeValues(loadValuesObject(OPERATORS_VALUES_FILE), operatorsImageValues(args.images ?? UPSTREAM_IMAGES));
+        const operatorsValues = mergeValues(mergeValues(loadValuesObject(OPERATORS_VALUES_FILE), operatorsImageValues(args.images ?? UPSTREAM_IMAGES)),
+            args.usageStats ? { "mongodb-operator": { operator: { telemetry: { enabled: true } } } } : {});
         // The clickstack chart's values for these credentials: the chart gets the generated ones, the
         // requests output placeholders (no credential sizes anything).
         const valuesFor = (target: ClickStackValuesInput["clickhouse"], mongodbPassword: string, sessionSecret: string, namespace: string) => buildClickStackValues({
@@ -171,6 +174,7 @@ export class ClickStack extends pulumi.ComponentResource {
             clickhouseSizing: args.clickhouseSizing,
             highAvailability: args.highAvailability,
             size: args.size,
+            usageStats: args.usageStats,
         });
 
         this.operators = new kubernetes.helm.v4.Chart(`${name}-operators`, {

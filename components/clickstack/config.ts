@@ -24,6 +24,8 @@ export interface ClickStackConfig {
     readonly otlpIngress?: TlsIngress;
     /** NetworkPolicies around HyperDX, the gateway, ClickHouse, Keeper and MongoDB. */
     readonly networkPolicies: boolean;
+    /** Opt in to usage data for the vendors: HyperDX's usage statistics and the MongoDB operator's telemetry. */
+    readonly usageStats: boolean;
 }
 
 // A Kubernetes quantity for storage, binary (Gi) or decimal (G) suffix. "100GB" is not one.
@@ -47,6 +49,7 @@ const CLICKSTACK_DEFAULTS = {
     ingress: {},
     otlpIngress: {},
     networkPolicies: true,
+    usageStats: false,
 } as const;
 
 export const clickstackConfig = slice({
@@ -61,6 +64,7 @@ export const clickstackConfig = slice({
         ingress: ingressSchema("the HyperDX UI", "hyperdx.example.com").optional(),
         otlpIngress: ingressSchema("the OTLP endpoint", "otlp.example.com").optional(),
         networkPolicies: booleanish.default(CLICKSTACK_DEFAULTS.networkPolicies),
+        usageStats: booleanish.default(CLICKSTACK_DEFAULTS.usageStats),
     },
     secretKeys: ["clickhousePassword"],
     rules: (c, problem) => {
@@ -95,5 +99,6 @@ export const clickstackConfig = slice({
         ingress: c.ingress && { ...c.ingress, tlsSecretName: c.ingress.tlsSecretName ?? `${c.releaseName}-hyperdx-tls` },
         otlpIngress: c.otlpIngress && { ...c.otlpIngress, tlsSecretName: c.otlpIngress.tlsSecretName ?? `${c.releaseName}-otlp-tls` },
         networkPolicies: c.networkPolicies,
+        usageStats: c.usageStats,
     }),
 });

@@ -74,6 +74,8 @@ export interface ClickStackValuesInput {
     readonly highAvailability?: HighAvailability;
     /** Which size's values file applies (components/sizing). @default "standard": clickstack.yaml alone */
     readonly size?: Size;
+    /** HyperDX ships usage statistics to HyperDX (USAGE_STATS_ENABLED). @default false: clickstack.yaml turns it off */
+    readonly usageStats?: boolean;
 }
 
 /** The values file for a size: `file` (clickstack.yaml), with clickstack-small.yaml over it for `small`. */
@@ -106,6 +108,7 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
         // to the tables it creates. Hours: the contrib exporter parses it as a Go duration too.
         HYPERDX_OTEL_EXPORTER_TABLES_TTL: hoursEnv(input.tablesTtlHours ?? DEFAULT_RETENTION_HOURS),
         ...(input.ingress ? { FRONTEND_URL: `https://${input.ingress.host}` } : {}),
+        ...(input.usageStats ? { USAGE_STATS_ENABLED: "true" } : {}),
     };
     const secrets: Record<string, unknown> = {
         // Same URI as the chart's default, now rendered into clickstack-secret (the template is tpl'd there too).

@@ -258,6 +258,13 @@ describe.each(["dev", "prod"] as const)("the %s stack under mocks", (stack) => {
         }
     });
 
+    it("sends no usage data to a vendor: HyperDX's usage statistics off, the MongoDB operator's telemetry off", () => {
+        // The charts' defaults are on: clickstack 3.0.2 values.yaml USAGE_STATS_ENABLED "true"; mongodb-kubernetes
+        // 1.7.0 renders MDB_OPERATOR_TELEMETRY_ENABLED=false, and no telemetry ClusterRole, only for enabled: false.
+        expect(run.find(T.chart, "clickstack").plain.values.hyperdx.config.USAGE_STATS_ENABLED).toBe("false");
+        expect(run.find(T.chart, "clickstack-operators").plain.values["mongodb-operator"].operator.telemetry).toEqual({ enabled: false });
+    });
+
     it("generates HyperDX's session secret once (stable in the state) and passes it as a secret", () => {
         expect(run.find(T.password, "clickstack-session-secret").plain).toEqual({ length: 64, special: false });
         expect(run.find(T.chart, "clickstack").plain.values.hyperdx.secrets.EXPRESS_SESSION_SECRET).toBe("generated-clickstack-session-secret");
@@ -409,5 +416,17 @@ describe("self-hosted production with an Ingress (docs/configuration.md's self-h
         expect(clickstack.protect).toBe(true);
         expect(run.outputs.hyperdxUrl).toBe("https://hyperdx.example.com");
         expect(run.outputs.kubernetesDashboardUrl).toBe("https://hyperdx.example.com/kubernetes");
+    });
+});
+
+describe("usageStats config (the one opt-in to vendor usage data)", () => {
+    it("turns on HyperDX's usage statistics and the MongoDB operator's telemetry together", async () => {
+        const run = await runProgram("dev", { usageStats: true });
+        expect(run.find(T.chart, "clickstack").plain.values.hyperdx.config.USAGE_STATS_ENABLED).toBe("true");
+        expect(run.find(T.chart, "clickstack-operators").plain.values["mongodb-operator"].operator.telemetry).toEqual({ enabled: true });
+    });
+
+    it("refuses what is not a boolean, naming the key and what was given, before registering anything", async () => {
+        await expect(runProgram("dev", { usageStats: "sometimes" }, [])).rejects.toThrow(/usageStats must be true or false \(given: "sometimes"\)/);
     });
 });
