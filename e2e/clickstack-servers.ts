@@ -26,7 +26,7 @@ export const SERVERS = {
 
 /** What differs from the cluster, printed by every run that starts these servers. */
 export const SERVER_GAPS = [
-    "FerretDB v1.24.2 (SQLite) stands in for MongoDB 5.0.32: one process, no replica set; the user has no roles (FerretDB v1 has no authorization); TTL indexes are accepted and never expire anything; partialFilterExpression, $push and $first in $group, $lookup and transactions are not implemented",
+    "FerretDB v1.24.2 (SQLite) stands in for MongoDB 5.0.32: one process, no replica set; the user has no roles (FerretDB v1 has no authorization); TTL indexes are accepted and never expire anything (shared patch); findAndModify takes the empty `fields` the driver sends with findOneAndDelete (e2e/ferretdb/empty-projection.patch); partialFilterExpression, $push and $first in $group, $lookup and transactions are not implemented",
     "HyperDX's API runs without the app container (Next.js is not built): the test serves the app's /api proxy itself (pathRewrite ^/api, as packages/app/pages/api/[...all].ts), and check-alerts does not run",
     "the MongoDB operator's pods are simulated by kwok: no mongod and no agent run, so no replica set forms and the operator never sees its members ready",
     "host names are rewritten to 127.0.0.1 ports (MongoDB, ClickHouse, the OTLP endpoint, HyperDX's app); no ClickHouse answers in this scenario",
@@ -129,8 +129,8 @@ export async function startFerretdb(user: { name: string; database: string; pass
 
 /**
  * The MongoDB operator, as its Deployment runs it (its args and environment from the API server), with
- * three changes that keep it on loopback: OPERATOR_ENV=local (metrics on 127.0.0.1:8180, its health probe on
- * 127.0.0.1:8181, instead of every interface), pprof off, and no webhook (MDB_WEBHOOK_REGISTER_CONFIGURATION=false;
+ * three changes that keep it on loopback: OPERATOR_ENV=local (metrics on 127.0.0.1:8180 and its health probe on
+ * 127.0.0.1:8181, fixed ports, instead of metrics on every interface), pprof off, and no webhook (MDB_WEBHOOK_REGISTER_CONFIGURATION=false;
  * with only mongodbcommunity watched none would serve). A private mount namespace gives it a resolv.conf naming
  * only 127.0.0.1, so cluster DNS names are refused on loopback. Refuses to start if telemetry is on.
  */
@@ -139,7 +139,7 @@ export async function startMongodbOperator(container: Container, env: Record<str
     const cwd = fs.mkdtempSync(path.join(RUN_DIR, "mongodb-operator-"));
     const resolvConf = path.join(cwd, "resolv.conf");
     fs.writeFileSync(resolvConf, "nameserver 127.0.0.1\n");
-    const p = startProcess("unshare", ["--mount", "--", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && cd "$1" && shift 2 && exec "$@"',
+    const p = startProcess("unshare", ["--mount", "--", "sh", "-c", 'mount --bind "$0" /etc/resolv.conf && cd "$1" && shift && exec "$@"',
         resolvConf, cwd, SERVERS.mongodbOperator, ...(container.args ?? [])], {
         ...env,
         OPERATOR_ENV: "local", MDB_OPERATOR_PPROF_ENABLED: "false", MDB_WEBHOOK_REGISTER_CONFIGURATION: "false",
@@ -147,7 +147,8 @@ export async function startMongodbOperator(container: Container, env: Record<str
     }, path.join(RUN_DIR, "mongodb-operator.log"));
     const server = track("mongodb-operator", p);
     try {
-        await healthy(p, "http://127.0.0.1:8181/readyz", "mongodb-operator", 90);
+        // MCK registers no readiness check (its probe server answers 404): its metrics answer once the manager runs.
+        await healthy(p, "http://127.0.0.1:8180/metrics", "mongodb-operator", 90);
     } catch (err) {
         await server.stop();
         throw err;

@@ -14,6 +14,7 @@ import { formatImage, imageRepository, parseImage } from "../components/common/i
 import { Selector, selects } from "../policies/kubernetes";
 import { clickstackNames, clickstackPods } from "../components/clickstack/names";
 import { API_KEY_SECRET } from "../components/collectors/ingestion";
+import { PACKS } from "../components/content/packs";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
 import { newV2State } from "../test/fakes/hyperdx-v2";
 import { runNodeScript } from "../test/run-script";
@@ -248,24 +249,30 @@ async function expectMongodbMembers(s: Stack, stackName: string, members: number
     // Its member pods claim two volumes each (data, logs).
     provisionVolumes(`${stackName}-mongodb`, 2 * members);
     const container = deploymentContainer(MONGODB_OPERATOR_DEPLOYMENT, NAMESPACE);
-    const env = resolveEnv(container, NAMESPACE, { "metadata.namespace": NAMESPACE });
-    // No phone-home (issue 32): the program turns the chart's telemetry default off.
-    expect([env.MDB_OPERATOR_TELEMETRY_ENABLED, container.args]).toEqual(["false", ["-watch-resource=mongodbcommunity"]]);
+    // The field references its pod would answer: the operator runs here as a process, not a pod.
+    const env = resolveEnv(container, NAMESPACE, { "metadata.namespace": NAMESPACE, "metadata.name": `${MONGODB_OPERATOR_DEPLOYMENT}-e2e` });
+    // No phone-home (issue 32): the program turns the chart's telemetry default off. The chart's args:
+    // MongoDBCommunity (the clickstack-operators chart's watchedResources) and ClusterMongoDBRoles.
+    expect(env.MDB_OPERATOR_TELEMETRY_ENABLED).toBe("false");
+    expect(container.args).toContain("-watch-resource=mongodbcommunity");
     const server = await timed(`${stackName}: start the MongoDB operator`, () => startMongodbOperator(container, env));
     try {
         const resource = kubectlJson<{ metadata: { name: string; uid: string } }>(["get", "mongodbcommunity", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
         const owned = (kinds: string) => listOf<{ kind: string; metadata: { name: string; ownerReferences?: { uid: string }[] } }>(["get", kinds, "--namespace", NAMESPACE])
             .filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === resource.metadata.uid));
         const labelArg = Object.entries(clickstackPods("my-clickstack").mongodb).map(([k, v]) => `${k}=${v}`).join(",");
+        const name = resource.metadata.name;
         const pods = await timed(`${stackName}: the MongoDB operator's StatefulSet and ${members} member pod(s)`, () => within(180, () => {
             const sets = owned("statefulsets");
             const list = listOf<PodObject & { spec: { initContainers?: { image: string }[] } }>(["get", "pods", "--namespace", NAMESPACE, "-l", labelArg]);
-            return sets.length === 1 && list.length === members ? list : undefined;
+            return sets.some((x) => x.metadata.name === name) && list.length === members ? list : undefined;
         }, () => `objects owned by the MongoDBCommunity: ${owned("statefulsets,services,secrets").map((o) => `${o.kind} ${o.metadata.name}`).join(", ") || "none"}; pods selected by the NetworkPolicy's labels (${labelArg}): ${listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", labelArg]).length}\nOperator log:\n${readLog(server.process).slice(-3000)}`));
-        const made = owned("statefulsets,services,secrets").map((o) => o.kind);
-        expect([made.filter((k) => k === "StatefulSet").length, made.includes("Service"), made.includes("Secret")]).toEqual([1, true, true]);
-        const set = kubectlJson<StatefulSetObject>(["get", "statefulset", owned("statefulsets")[0].metadata.name, "--namespace", NAMESPACE]);
-        expect(set.spec.replicas).toBe(members);
+        // The members' StatefulSet, named after the resource, and the arbiters' (none asked for: 0 replicas);
+        // the members' Service and the operator's Secrets (automation config, keyfile, agent password, SCRAM credentials).
+        const sets = owned("statefulsets").map((o) => kubectlJson<StatefulSetObject>(["get", "statefulset", o.metadata.name, "--namespace", NAMESPACE]));
+        expect(sets.map((x) => [x.metadata.name, x.spec.replicas]).sort()).toEqual([[name, members], [`${name}-arb`, 0]]);
+        expect(owned("services").map((o) => o.metadata.name)).toEqual([`${name}-svc`]);
+        expect(owned("secrets").length).toBeGreaterThanOrEqual(3);
 
         // Every image of its pods is one the program chose (canonical), and carries the pull secret.
         const chosen = new Set(((await s.outputs()).images.value as { target: string }[]).map((i) => i.target));
@@ -865,8 +872,9 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             // The MongoDB operator: the real member pod takes the place of 2c's stand-in.
             kubectl(["delete", "pod", MONGODB_MEMBER_STAND_IN, "--namespace", NAMESPACE, "--ignore-not-found", "--wait=true"]);
             running.push(await expectMongodbMembers(dev, "dev", 1));
-            // No phone-home: the telemetry ClusterRole the chart brings by default is not there.
-            expect(kubectl(["get", "clusterroles", "-o", "name"]).stdout.split("\n").filter((r) => /telemetry/.test(r))).toEqual([]);
+            // No phone-home: the telemetry ClusterRole the chart brings by default (<operator.name>-cluster-telemetry,
+            // templates/operator-roles-telemetry.yaml) is not there.
+            expect(kubectl(["get", "clusterroles,clusterrolebindings", "-o", "name"]).stdout.split("\n").filter((r) => /cluster-telemetry/.test(r))).toEqual([]);
 
             // FerretDB with the MongoDBCommunity's user and the password from the Secret the program generated.
             const mdbc = kubectlJson<{ spec: { users: { name: string; db: string; passwordSecretRef: { name: string; key?: string } }[] } }>(["get", "mongodbcommunity", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
@@ -950,12 +958,14 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             expect(afterFirst.webhooks.map((w) => [w.name, w.service, w.url])).toEqual(document.webhooks.map((w) => [w.name, w.service, WEBHOOK_URL]));
             expect(afterFirst.savedSearches.map((x) => x.name).sort()).toEqual(document.savedSearches.map((x) => x.name).sort());
             expect(afterFirst.alerts.map((x) => x.name).sort()).toEqual(document.alerts.map((x) => x.name).sort());
-            // Each dashboard reads back as written: its name, and every tile's name, place and query.
+            // Each dashboard reads back as written: its name, and every tile's name, place and query (HyperDX
+            // stores an absent valueExpression as "", its schema's default).
+            const tileShape = (t: ContentDocument["dashboards"][number]["tiles"][number]) =>
+                [t.name, t.x, t.y, t.w, t.h, t.config.displayType, t.config.select.map((q) => [q.aggFn, q.metricName, q.valueExpression ?? ""])];
             for (const d of document.dashboards) {
                 const saved = afterFirst.dashboards.filter((x) => x.name === d.name);
                 expect([d.name, saved.length]).toEqual([d.name, 1]);
-                expect(saved[0].tiles.map((t) => [t.name, t.x, t.y, t.w, t.h, t.config.displayType, t.config.select.map((q) => [q.aggFn, q.metricName, q.valueExpression])]))
-                    .toEqual(d.tiles.map((t) => [t.name, t.x, t.y, t.w, t.h, t.config.displayType, t.config.select.map((q) => [q.aggFn, q.metricName, q.valueExpression])]));
+                expect(saved[0].tiles.map(tileShape)).toEqual(d.tiles.map(tileShape));
             }
             // A rerun writes nothing and duplicates nothing.
             const before = hyperdx.exchanges.length;
@@ -975,15 +985,18 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             const dbUri = onLoopback(env.MONGO_URI, ferret.port);
             expect([mongoCount(dbUri, "teams", { apiKey: key }), mongoCount(dbUri, "teams", { apiKey: newKey })]).toEqual([0, 1]);
 
-            // A pack removed from `content` removes its objects, and leaves the others.
-            const kept = document.dashboards.filter((d) => d.key.startsWith("pipeline")).map((d) => d.name).sort();
+            // A pack removed from `content` removes its objects (the Kubernetes pack: dashboards, saved
+            // searches and the alerts on them), and leaves the others.
+            const pipeline = PACKS.pipeline();
+            const names = (list: readonly { name: string }[]) => list.map((x) => x.name).sort();
+            expect(afterFirst.alerts.length).toBeGreaterThan(pipeline.alerts.length);
             await dev.setConfig(`${PROJECT}:content.packs[0]`, { value: "pipeline" }, true);
             await timed("up dev (content.packs [pipeline])", () => dev.up());
             const pruned = await runJob("content-job");
             expect(pruned).toMatchObject({ code: 0, stderr: "" });
             const remaining = await held();
-            expect(remaining.dashboards.map((d) => d.name).sort()).toEqual(kept);
-            expect(remaining.alerts.length).toBeLessThan(afterFirst.alerts.length);
+            expect([names(remaining.dashboards), names(remaining.savedSearches), names(remaining.alerts)])
+                .toEqual([names(pipeline.dashboards), names(pipeline.savedSearches), names(pipeline.alerts)]);
 
             // Nothing said a credential, nothing left the machine.
             logs.push(readLog(hyperdx.process), readLog(ferret.process));

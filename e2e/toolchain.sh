@@ -49,10 +49,11 @@ operator_stamp() { (cd "$operator_source" && find . -type f \( -name '*.go' -o -
 operator_built() { [[ -x "$bin/clickhouse-operator" && "$(cat "$bin/.clickhouse-operator.stamp" 2>/dev/null)" == "$(operator_stamp)" ]]; }
 
 # ClickStack's own servers (issue 32), from ../shared/sources (E2E_CLICKSTACK_SOURCES overrides): HyperDX's
-# API, the MongoDB operator, and FerretDB (module proxy) with the shared patch and the project's own.
+# API, the MongoDB operator, and FerretDB (module proxy) with the shared patch and the project's own
+# (e2e/ferretdb/*.patch, when there are any).
 sources="${E2E_CLICKSTACK_SOURCES:-$here/../../shared/sources}"
 tree_stamp() { # tree_stamp <extra text> <folders...>: a hash of the text and every file under the folders
-  { echo "$1"; shift; for d in "$@"; do (cd "$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum); done; } | sha256sum | cut -c1-12
+  { echo "$1"; shift; for d in "$@"; do if [[ -d "$d" ]]; then (cd "$d" && find . -type f -print0 | sort -z | xargs -0 sha256sum); fi; done; } | sha256sum | cut -c1-12
 }
 hyperdx_stamp() { tree_stamp "$HYPERDX_VERSION $HYPERDX_NODE_VERSION" "$sources/hyperdx"; }
 mongodb_operator_stamp() { tree_stamp "$MONGODB_OPERATOR_VERSION" "$sources/mongodb-kubernetes"; }
