@@ -260,13 +260,18 @@ async function expectMongodbMembers(s: Stack, stackName: string, members: number
         const resource = kubectlJson<{ metadata: { name: string; uid: string } }>(["get", "mongodbcommunity", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
         const owned = (kinds: string) => listOf<{ kind: string; metadata: { name: string; ownerReferences?: { uid: string }[] } }>(["get", kinds, "--namespace", NAMESPACE])
             .filter((o) => (o.metadata.ownerReferences ?? []).some((r) => r.uid === resource.metadata.uid));
-        const labelArg = Object.entries(clickstackPods("my-clickstack").mongodb).map(([k, v]) => `${k}=${v}`).join(",");
         const name = resource.metadata.name;
+        // The member pods as the operator's StatefulSet selects them (not by the labels the program expects).
+        const memberPods = () => {
+            const set = owned("statefulsets").find((x) => x.metadata.name === name);
+            if (!set) return [];
+            const selector = kubectlJson<{ spec: { selector: { matchLabels: Labels } } }>(["get", "statefulset", name, "--namespace", NAMESPACE]).spec.selector.matchLabels;
+            return listOf<PodObject & { spec: { initContainers?: { image: string }[] } }>(["get", "pods", "--namespace", NAMESPACE, "-l", Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",")]);
+        };
         const pods = await timed(`${stackName}: the MongoDB operator's StatefulSet and ${members} member pod(s)`, () => within(180, () => {
-            const sets = owned("statefulsets");
-            const list = listOf<PodObject & { spec: { initContainers?: { image: string }[] } }>(["get", "pods", "--namespace", NAMESPACE, "-l", labelArg]);
-            return sets.some((x) => x.metadata.name === name) && list.length === members ? list : undefined;
-        }, () => `objects owned by the MongoDBCommunity: ${owned("statefulsets,services,secrets").map((o) => `${o.kind} ${o.metadata.name}`).join(", ") || "none"}; pods selected by the NetworkPolicy's labels (${labelArg}): ${listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", labelArg]).length}\nOperator log:\n${readLog(server.process).slice(-3000)}`));
+            const list = memberPods();
+            return list.length === members ? list : undefined;
+        }, () => `objects owned by the MongoDBCommunity: ${owned("statefulsets,services,secrets").map((o) => `${o.kind} ${o.metadata.name}`).join(", ") || "none"}; member pods: ${memberPods().length}\nOperator log:\n${readLog(server.process).slice(-3000)}`));
         // The members' StatefulSet, named after the resource, and the arbiters' (none asked for: 0 replicas);
         // the members' Service and the operator's Secrets (automation config, keyfile, agent password, SCRAM credentials).
         const sets = owned("statefulsets").map((o) => kubectlJson<StatefulSetObject>(["get", "statefulset", o.metadata.name, "--namespace", NAMESPACE]));
