@@ -722,6 +722,20 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
                 return missing().length === 0 && podLines().length > 0 && warnings().length > 0 && selfMetrics().length === specs.length ? true : undefined;
             }, () => `missing metrics: ${missing().join(", ") || "none"}; pod log lines: ${podLines().length}; Warning events: ${warnings().length}; own metrics from: ${selfMetrics().join(", ") || "none"}; names seen: ${[...new Set(gateway!.metrics().map((m) => m.name))].sort().join(", ")}`));
 
+            // Credentials a service writes into its log (as HyperDX 2.30.1 logs each request's headers, 6c)
+            // leave the node blanked: the JSON header fields and free-text Bearer tokens.
+            const redactMarker = `e2e-credentials-${Date.now()}`;
+            const leaked = { bearer: "e2e-access-key-0f1e2d3c4b5a", cookie: "connect.sid=s%3Ae2e-session-id.signature", basic: "ZTJlOmUyZS1wYXNzd29yZA==" };
+            fs.appendFileSync(logFile, `${new Date().toISOString()} stdout F {"level":30,"message":"HTTP GET /me","req":{"headers":{"host":"hyperdx","Authorization":"Bearer ${leaked.bearer}","cookie":"${leaked.cookie}"}},"marker":"${redactMarker}"}\n`
+                + `${new Date().toISOString()} stdout F ${redactMarker} calling upstream with Authorization: Basic ${leaked.basic}\n`);
+            const redacted = await timed("telemetry: credentials in log lines arrive blanked", () => within(60, () => {
+                const lines = gateway!.logs().filter((l) => String(l.body).includes(redactMarker));
+                return lines.length === 2 ? lines.map((l) => String(l.body)) : undefined;
+            }, () => `lines with ${redactMarker}: ${gateway!.logs().filter((l) => String(l.body).includes(redactMarker)).length}`));
+            expect(redacted.filter((body) => Object.values(leaked).some((secret) => body.includes(secret)))).toEqual([]);
+            expect(redacted.join("\n")).toMatch(/"Authorization":"\[redacted\]","cookie":"\[redacted\]"/);
+            expect(redacted.join("\n")).toContain("Authorization: Basic [redacted]");
+
             const metrics = gateway.metrics();
             // Every record carries the stack's cluster name.
             expect([...new Set([...metrics, ...gateway.logs()].map((r) => r.resource["k8s.cluster.name"]))]).toEqual(["dev"]);

@@ -184,8 +184,10 @@ describe("the DaemonSet with the workloads' telemetry (collectors.otlpEndpoint, 
         const pipelines = merged.config.service.pipelines as Record<string, Values>;
         expect(pipelines.logs.receivers).toEqual(["otlp"]);
         expect(pipelines.metrics.receivers).toEqual(["otlp", "prometheus/pods"]);
-        for (const signal of ["logs", "metrics", "traces"]) {
-            expect([signal, pipelines[signal].processors, pipelines[signal].exporters]).toEqual([signal, ["memory_limiter", "resource", "k8s_attributes", "batch"], ["otlphttp"]]);
+        // Logs (the node's container logs and the apps' OTLP logs) have their credentials blanked first.
+        const processors = { logs: ["memory_limiter", "transform/redact-credentials", "resource", "k8s_attributes", "batch"], metrics: ["memory_limiter", "resource", "k8s_attributes", "batch"], traces: ["memory_limiter", "resource", "k8s_attributes", "batch"] };
+        for (const [signal, list] of Object.entries(processors)) {
+            expect([signal, pipelines[signal].processors, pipelines[signal].exporters]).toEqual([signal, list, ["otlphttp"]]);
         }
         expect(pipelines.traces.receivers).toEqual(["otlp"]);
     });

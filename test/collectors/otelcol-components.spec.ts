@@ -15,7 +15,7 @@ const KINDS: Kind[] = ["receivers", "processors", "exporters", "extensions"];
 const TYPE_OF_MODULE: Record<string, string> = {
     k8sclusterreceiver: "k8s_cluster", k8sobjectsreceiver: "k8sobjects", kubeletstatsreceiver: "kubeletstats",
     filelogreceiver: "file_log", hostmetricsreceiver: "hostmetrics", otlpreceiver: "otlp", prometheusreceiver: "prometheus",
-    k8sattributesprocessor: "k8s_attributes", resourceprocessor: "resource", memorylimiterprocessor: "memory_limiter", batchprocessor: "batch",
+    k8sattributesprocessor: "k8s_attributes", resourceprocessor: "resource", memorylimiterprocessor: "memory_limiter", batchprocessor: "batch", transformprocessor: "transform",
     otlphttpexporter: "otlphttp", debugexporter: "debug", fileexporter: "file",
     healthcheckextension: "health_check", bearertokenauthextension: "bearertokenauth",
 };
