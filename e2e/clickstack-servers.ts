@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
+import { pathToFileURL } from "url";
 import { KUBECONFIG, kubectlJson, ROOT, RUN_DIR, TOOLCHAIN } from "./harness";
 import { freePort, healthy, LocalProcess, readLog, startProcess, stopProcess, within } from "./processes";
 
@@ -185,7 +186,7 @@ export async function startHyperdxApi(env: Record<string, string>, version: stri
         NODE_ENV: "production", CODE_VERSION: version, OTEL_RESOURCE_ATTRIBUTES: `service.version=${version}`,
         PORT: String(apiPort), HYPERDX_API_PORT: String(apiPort), OPAMP_PORT: String(opampPort), HYPERDX_OPAMP_PORT: String(opampPort),
         HYPERDX_IMAGE: "hyperdx", IS_LOCAL_APP_MODE: "REQUIRED_AUTH",
-        NODE_OPTIONS: `--require ${path.join(ROOT, "e2e", "hyperdx-loopback.cjs")}`, E2E_EGRESS_LOG: egressLog,
+        NODE_OPTIONS: `--import ${pathToFileURL(path.join(ROOT, "e2e", "hyperdx-loopback.mjs")).href}`, E2E_EGRESS_LOG: egressLog,
         PATH: `${path.dirname(SERVERS.node)}:${process.env.PATH ?? "/usr/bin:/bin"}`, HOME: RUN_DIR,
     }, path.join(RUN_DIR, "hyperdx-api.log"), SERVERS.hyperdxSource);
     const api = track("hyperdx-api", p);

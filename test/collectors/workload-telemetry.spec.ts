@@ -71,8 +71,9 @@ describe("the endpoint", () => {
         expect(relay.receivers.otlp.protocols).toEqual({ grpc: { endpoint: "${env:MY_POD_IP}:4317" }, http: { endpoint: "${env:MY_POD_IP}:4318" } });
         for (const signal of ["traces", "metrics", "logs"]) {
             const p = relay.service.pipelines[signal];
-            expect([signal, p.receivers.includes("otlp"), p.processors, p.exporters])
-                .toEqual([signal, true, ["memory_limiter", "resource", "k8s_attributes", "batch"], ["otlphttp"]]);
+            // The apps' logs have their credentials blanked like the node's (docs/security.md).
+            const processors = ["memory_limiter", ...(signal === "logs" ? ["transform/redact-credentials"] : []), "resource", "k8s_attributes", "batch"];
+            expect([signal, p.receivers.includes("otlp"), p.processors, p.exporters]).toEqual([signal, true, processors, ["otlphttp"]]);
         }
         expect(relay.exporters.otlphttp.headers).toEqual({ authorization: "${env:HYPERDX_API_KEY}" });
         expect(container.env).toContainEqual({ name: "HYPERDX_API_KEY", valueFrom: { secretKeyRef: { name: "hyperdx-secret", key: "HYPERDX_API_KEY", optional: true } } });

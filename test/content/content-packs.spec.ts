@@ -5,7 +5,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { definedAlerts, KEY_PATTERN, PACK_NAMES, PACKS, renderContent } from "../../components/content/packs";
+import { checkPack, definedAlerts, KEY_PATTERN, PACK_NAMES, PACKS, renderContent } from "../../components/content/packs";
 import { kubernetesPack, WARNING_EVENTS } from "../../components/content/packs/kubernetes";
 import { pipelinePack } from "../../components/content/packs/pipeline";
 import { SelectItem } from "../../components/content/packs/types";
@@ -154,6 +154,14 @@ describe("renderContent", () => {
         const doc = renderContent({ packs: [], clusters: ["dev"], webhooks });
         expect([doc.dashboards, doc.savedSearches, doc.alerts]).toEqual([[], [], []]);
         expect(doc.webhooks).toEqual(webhooks);
+    });
+
+    test("a tile HyperDX would refuse is refused here first: count with a valueExpression, another aggregation without one", () => {
+        const tile = (select: SelectItem[]) => ({ name: "t", x: 0, y: 0, w: 6, h: 3, config: { displayType: "line" as const, source: "Logs" as const, select } });
+        const dashboard = { key: "d", name: "D", tiles: [tile([{ aggFn: "count", valueExpression: "Body" }, { aggFn: "max" }])] };
+        expect(() => checkPack([], [dashboard], [])).toThrow(
+            "Content packs contradict themselves:\n  - dashboard d tile \"t\" select 0: count takes no valueExpression\n  - dashboard d tile \"t\" select 1: max needs a valueExpression");
+        expect(() => checkPack([], [{ ...dashboard, tiles: [tile([{ aggFn: "count" }, { aggFn: "max", valueExpression: "Value" }])] }], [])).not.toThrow();
     });
 
     test("a channel that is not a webhook is refused", () => {

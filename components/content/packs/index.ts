@@ -87,7 +87,8 @@ export function renderContent(choice: ContentChoice): ContentDocument {
 export const definedAlerts = (choice: ContentChoice): number =>
     choice.packs.reduce((n, name) => n + PACKS[name](choice.clusters).alerts.length, 0);
 
-function checkPack(savedSearches: readonly SavedSearch[], dashboards: readonly Dashboard[], alerts: readonly Alert[]): void {
+/** Refuses a pack that contradicts itself or that HyperDX would refuse, listing every problem. */
+export function checkPack(savedSearches: readonly SavedSearch[], dashboards: readonly Dashboard[], alerts: readonly Alert[]): void {
     const problems: string[] = [];
     const duplicates = (keys: string[]) => keys.filter((k, i) => keys.indexOf(k) !== i);
     for (const [kind, keys] of [["saved search", savedSearches.map((s) => s.key)], ["dashboard", dashboards.map((d) => d.key)], ["alert", alerts.map((a) => a.key)]] as const) {
@@ -96,6 +97,14 @@ function checkPack(savedSearches: readonly SavedSearch[], dashboards: readonly D
     }
     for (const d of dashboards) {
         for (const name of duplicates(d.tiles.map((t) => t.name))) problems.push(`dashboard ${d.key} has two tiles named ${name}`);
+        // HyperDX 2.30.1 refuses these (externalDashboardSelectItemSchema, packages/api/src/utils/zod.ts);
+        // found by running the content Job against it (e2e 6c).
+        for (const t of d.tiles) {
+            t.config.select.forEach((q, i) => {
+                if (q.aggFn === "count" && q.valueExpression) problems.push(`dashboard ${d.key} tile "${t.name}" select ${i}: count takes no valueExpression`);
+                if (q.aggFn !== "count" && !q.valueExpression) problems.push(`dashboard ${d.key} tile "${t.name}" select ${i}: ${q.aggFn} needs a valueExpression`);
+            });
+        }
     }
     for (const a of alerts) {
         if ("dashboard" in a.on) {

@@ -1,12 +1,10 @@
-// Preloaded into HyperDX's API in the e2e (NODE_OPTIONS=--require): keeps it on loopback.
+// Preloaded into HyperDX's API in the e2e (NODE_OPTIONS=--import): keeps it on loopback.
 // - HyperDX 2.30.1 has no bind-host setting (packages/api/src/server.ts calls listen(PORT), every
 //   interface): a listen given a port alone, or options without host or path, gets host 127.0.0.1.
 // - Every outgoing connection to anything but 127.0.0.0/8 is refused before it is made, and appended
 //   to E2E_EGRESS_LOG (host:port per line), so the test can show that nothing left the machine.
-"use strict";
-/* eslint-disable @typescript-eslint/no-require-imports -- a --require preload is CommonJS */
-const fs = require("fs");
-const net = require("net");
+import fs from "node:fs";
+import net from "node:net";
 
 const LOOPBACK = "127.0.0.1";
 const egressLog = process.env.E2E_EGRESS_LOG;
