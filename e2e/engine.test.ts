@@ -495,22 +495,12 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         const server = fakeHyperdx(hyperdx);
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         try {
-            const kube = kubectlJson<{ clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }>(
-                ["config", "view", "--minify", "--raw", "--flatten"]).clusters[0].cluster;
-            const runAs = async (serviceAccount: string) => {
-                const token = kubectl(["create", "token", serviceAccount, "--namespace", NAMESPACE, "--duration", "10m"]);
-                expect(token.stderr).toBe("");
-                const saDir = fs.mkdtempSync(path.join(RUN_DIR, "sa-"));
-                fs.writeFileSync(path.join(saDir, "token"), token.stdout.trim());
-                fs.writeFileSync(path.join(saDir, "ca.crt"), Buffer.from(kube["certificate-authority-data"], "base64"));
-                return runScript({
-                    ...jobEnv,
-                    HYPERDX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-                    KUBERNETES_API_URL: kube.server,
-                    SERVICEACCOUNT_DIR: saDir,
-                    WAIT_SECONDS: "10",
-                });
-            };
+            const runAs = async (serviceAccount: string) => runScript({
+                ...jobEnv,
+                HYPERDX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+                ...serviceAccountEnv(serviceAccount),
+                WAIT_SECONDS: "10",
+            });
 
             // A ServiceAccount without the Role: the API server refuses it, the Secret stays as it was.
             expect(kubectl(["create", "serviceaccount", "e2e-without-role", "--namespace", NAMESPACE]).status).toBe(0);

@@ -11,7 +11,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { apiKeyChecksum } from "../../components/collectors/ingestion";
 import {
-    DemoManifestSource, DemoTransformInput, KubeObject, parseDemoManifest, PINNED_DEMO_MANIFEST, readDemoManifest, transformDemoManifest,
+    DemoManifestSource, DemoTransformInput, DEPENDS_ON_ANNOTATION, KubeObject, parseDemoManifest, PINNED_DEMO_MANIFEST, readDemoManifest, transformDemoManifest,
 } from "../../components/demo/otel-demo";
 import { DEMO_FIXTURE, ProgramRun, runProgram, T } from "../harness";
 import { SIZES } from "../../components/sizing/sizes";
@@ -110,6 +110,18 @@ describe("demo manifest transformation, sending to the gateway with the key", ()
         expect(byKindName(transformDemoManifest(zero, input), "Service", "cart").spec.ports).toEqual([
             { name: "a", port: 5775 }, { name: "b", port: 8080, targetPort: "service" }, { name: "c", port: 81, targetPort: 8081 },
         ]);
+    });
+
+    it("orders each workload after the ServiceAccount its pods run as (yaml/v2's depends-on), and only those", () => {
+        const serviceAccounts = new Set(original.filter((o) => o.kind === "ServiceAccount").map((o) => o.metadata.name));
+        const workloads = result.filter((o) => ["Deployment", "StatefulSet", "DaemonSet", "Job"].includes(o.kind)) as Any[];
+        const withAccount = workloads.filter((w) => serviceAccounts.has(w.spec.template.spec.serviceAccountName));
+        expect(withAccount.length).toBeGreaterThan(0);
+        for (const w of workloads) {
+            const name = w.spec.template.spec.serviceAccountName;
+            expect([w.metadata.name, w.metadata.annotations?.[DEPENDS_ON_ANNOTATION]])
+                .toEqual([w.metadata.name, serviceAccounts.has(name) ? `/namespaces/o11y/ServiceAccount/${name}` : undefined]);
+        }
     });
 
     it("changes nothing else and leaves its input alone", () => {
