@@ -899,6 +899,8 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             const app = deploymentContainer(hyperdxDeployment, NAMESPACE, "app");
             const env = resolveEnv(app, NAMESPACE, { "metadata.namespace": NAMESPACE, "metadata.name": `${hyperdxDeployment}-e2e`, "status.podIP": "127.0.0.1" });
             expect(env.USAGE_STATS_ENABLED).toBe("false");
+            // No key for HyperDX's self-export (the chart's placeholder is removed): its OTLP exporters stay off.
+            expect(env.HYPERDX_API_KEY).toBeUndefined();
             // MONGO_URI names the Service the operator made for its members, with the generated password.
             const mongoUri = new URL(env.MONGO_URI);
             const mongoService = mongoUri.hostname.split(".")[0];

@@ -118,6 +118,10 @@ export function buildClickStackValues(input: ClickStackValuesInput, file: string
         EXPRESS_SESSION_SECRET: input.sessionSecret,
         // Only the chart's DEFAULT_CONNECTIONS and ClickHouse users read it; both are replaced below.
         CLICKHOUSE_APP_PASSWORD: null,
+        // The chart's placeholder key ("xxxxxxxx-…"). Only HyperDX's API reads it, to export its own logs
+        // and traces to the gateway (packages/api/src/utils/logger.ts, the tracing preload), which
+        // refuses that key: the exporters' retries are all it would cause. Unset, they do not start.
+        HYPERDX_API_KEY: null,
     };
     const values: Record<string, unknown> = {
         hyperdx: {

@@ -282,6 +282,8 @@ describe.each(["dev", "prod"] as const)("the %s stack under mocks", (stack) => {
         expect(isSecret(clickstack.inputs.values)).toBe(true);
         const secrets = clickstack.plain.values.hyperdx.secrets;
         expect(secrets.MONGODB_PASSWORD).toBe("generated-clickstack-mongodb-password");
+        // The chart's placeholder ingestion key is removed, not shipped (values.yaml "xxxxxxxx-xxxx-…").
+        expect(secrets.HYPERDX_API_KEY).toBeNull();
         // The chart's weak defaults (values.yaml: "hyperdx", "otelcollectorpass") are all replaced or removed.
         for (const key of ["MONGODB_PASSWORD", "CLICKHOUSE_PASSWORD", "CLICKHOUSE_APP_PASSWORD"]) {
             expect(key in secrets).toBe(true);
