@@ -117,9 +117,11 @@ export async function startFerretdb(user: { name: string; database: string; pass
     const p = startProcess(SERVERS.ferretdb, [
         "--handler=sqlite", `--sqlite-url=file:${path.join(dir, "data")}/`, `--state-dir=${dir}`,
         `--listen-addr=127.0.0.1:${port}`, "--debug-addr=-", "--telemetry=disable", "--test-enable-new-auth",
-        `--setup-database=${user.database}`, `--setup-username=${user.name}`, "--setup-password", user.password,
-        "--setup-timeout=60s",
-    ], { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, DO_NOT_TRACK: "1" }, path.join(RUN_DIR, "ferretdb.log"));
+        `--setup-database=${user.database}`, `--setup-username=${user.name}`, "--setup-timeout=60s",
+    ], {
+        // The password in its env twin, not on the command line, where `ps` shows it.
+        FERRETDB_SETUP_PASSWORD: user.password, PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, DO_NOT_TRACK: "1",
+    }, path.join(RUN_DIR, "ferretdb.log"));
     const server = track("ferretdb", p);
     await within(60, async () => {
         if (p.exited) throw new Error(`FerretDB ${p.exited}:\n${readLog(p).slice(-3000)}`);
@@ -130,10 +132,11 @@ export async function startFerretdb(user: { name: string; database: string; pass
 
 /**
  * The MongoDB operator, as its Deployment runs it (its args and environment from the API server), with
- * three changes that keep it on loopback: OPERATOR_ENV=local (metrics on 127.0.0.1:8180 and its health probe on
- * 127.0.0.1:8181, fixed ports, instead of metrics on every interface), pprof off, and no webhook (MDB_WEBHOOK_REGISTER_CONFIGURATION=false;
- * with only mongodbcommunity watched none would serve). A private mount namespace gives it a resolv.conf naming
- * only 127.0.0.1, so cluster DNS names are refused on loopback. Refuses to start if telemetry is on.
+ * three changes that keep it on loopback: OPERATOR_ENV=local (metrics on 127.0.0.1:8180 and its health
+ * probe on 127.0.0.1:8181, fixed ports, instead of metrics on every interface), pprof off, and no webhook
+ * (MDB_WEBHOOK_REGISTER_CONFIGURATION=false; with these watched resources none would serve). A private
+ * mount namespace gives it a resolv.conf naming only 127.0.0.1, so cluster DNS names are refused on
+ * loopback. Refuses to start if telemetry is on.
  */
 export async function startMongodbOperator(container: Container, env: Record<string, string>): Promise<Server> {
     if (env.MDB_OPERATOR_TELEMETRY_ENABLED !== "false") throw new Error(`the MongoDB operator's Deployment has MDB_OPERATOR_TELEMETRY_ENABLED=${env.MDB_OPERATOR_TELEMETRY_ENABLED ?? "(unset: on)"}: it would report to MongoDB`);
