@@ -22,7 +22,7 @@ import {
     CHARTS, copyProject, DEMO, STATE_DIR, kubectl, kubectlJson, kubectlType, ROOT, RUN_DIR, reportTimings, stack, timed,
 } from "./harness";
 import {
-    clickstackServersUnavailable, deploymentContainer, hyperdxGet, hyperdxLogin, localJob, mongoCount, onLoopback, resolveEnv, Server, SERVER_GAPS,
+    clickstackServersUnavailable, Container, deploymentContainer, hyperdxGet, hyperdxLogin, localJob, mongoCount, onLoopback, resolveEnv, Server, SERVER_GAPS,
     startFerretdb, startHyperdxApi, startMongodbOperator,
 } from "./clickstack-servers";
 import { OPERATOR_LOG, operatorLogTail, operatorUnavailable, RunningOperator, startOperator } from "./operator";
@@ -484,12 +484,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
 
     test("5. the bootstrap script under real RBAC", async () => {
         const job = (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes("bootstrap"))!;
-        const spec = kubectlJson<{ spec: { template: { spec: { serviceAccountName: string; containers: { env: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] }[] } } } }>(
-            ["get", "job", job.name, "--namespace", NAMESPACE]).spec.template.spec;
-        const secretValue = (name: string, key: string) =>
-            Buffer.from(kubectlJson<{ data: Record<string, string> }>(["get", "secret", name, "--namespace", NAMESPACE]).data[key], "base64").toString();
-        const jobEnv = Object.fromEntries(spec.containers[0].env.map((e) =>
-            [e.name, e.value ?? secretValue(e.valueFrom!.secretKeyRef.name, e.valueFrom!.secretKeyRef.key)]));
+        const { env: jobEnv, serviceAccountName } = localJob(job.name, NAMESPACE);
 
         const hyperdx: HyperdxState = { unavailable: 0, sessions: new Map(), calls: [], teamCookies: [] };
         const server = fakeHyperdx(hyperdx);
@@ -511,9 +506,9 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             expect(kubectlJson<{ data?: Record<string, string> }>(["get", "secret", API_KEY_SECRET.name, "--namespace", NAMESPACE]).data).toEqual(before);
 
             // The Job's own ServiceAccount: the key lands in hyperdx-secret.
-            const ok = await runAs(spec.serviceAccountName);
+            const ok = await runAs(serviceAccountName);
             expect(ok).toMatchObject({ code: 0 });
-            expect(secretValue(API_KEY_SECRET.name, API_KEY_SECRET.key)).toBe(hyperdx.team!.apiKey);
+            expect(decodeSecret(API_KEY_SECRET.name, API_KEY_SECRET.key)).toBe(hyperdx.team!.apiKey);
             for (const out of [ok.stdout, ok.stderr, refused.stdout, refused.stderr]) {
                 expect(out).not.toContain(hyperdx.team!.apiKey);
                 expect(out).not.toContain(jobEnv.HYPERDX_ADMIN_PASSWORD);
@@ -593,10 +588,9 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
     (TELEMETRY_SKIPPED ? test.skip : test)("6b. telemetry flows: the collectors' rendered configs, run for real, deliver what the packs query", async () => {
         process.stdout.write(`Collector: built ${builtCollectorVersion()} from Go modules; the collectors' image is contrib ${COLLECTOR_CHART.imageTag} (version gap: the newest release whose components are all served)\n`);
         const decode = (b64: string) => Buffer.from(b64, "base64").toString();
-        const secret = (name: string, key: string) => decode(kubectlJson<{ data?: Record<string, string> }>(["get", "secret", name, "--namespace", NAMESPACE]).data?.[key] ?? "");
-        const configMap = (name: string, key: string) => kubectlJson<{ data: Record<string, string> }>(["get", "configmap", name, "--namespace", NAMESPACE]).data[key];
+        const configMap = (name: string, key: string) => configMapData(name)[key];
         // The key the bootstrap script wrote in scenario 5, read from the cluster.
-        const apiKey = secret(API_KEY_SECRET.name, API_KEY_SECRET.key);
+        const apiKey = decodeSecret(API_KEY_SECRET.name, API_KEY_SECRET.key);
         expect(apiKey.length).toBeGreaterThan(8);
         const dir = fs.mkdtempSync(path.join(RUN_DIR, "telemetry-"));
         const kube = kubectlJson<{ clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }>(["config", "view", "--minify", "--raw", "--flatten"]).clusters[0].cluster;
@@ -628,20 +622,13 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
                 { release: "k8s-otel-daemonset", kind: "daemonset", name: "k8s-otel-daemonset-opentelemetry-collector-agent", podIp: LOOPBACK.daemonsetPod },
                 { release: "k8s-otel-deployment", kind: "deployment", name: "k8s-otel-deployment-opentelemetry-collector", podIp: LOOPBACK.deploymentPod },
             ];
-            type Env = { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } };
-            type Workload = { spec: { selector: { matchLabels: Labels }; template: { spec: { serviceAccountName: string; containers: { env: Env[] }[]; volumes: { name: string; configMap?: { name: string } }[] } } } };
+            type Workload = { spec: { selector: { matchLabels: Labels }; template: { spec: { serviceAccountName: string; containers: Container[]; volumes: { name: string; configMap?: { name: string } }[] } } } };
             type LivePod = PodObject & { metadata: { uid: string; namespace: string }; status: { podIP?: string; hostIP?: string } };
             const podsOf = (workload: Workload) => listOf<LivePod>(["get", "pods", "--namespace", NAMESPACE, "-l",
                 Object.entries(workload.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",")]);
             /** How `pod` of `workload` would run its collector: its env as the API server resolves it, `field` for the fieldRefs. */
             const collectorSpec = (release: string, workload: Workload, field: Record<string, string>, podIp: string, logs = podLogs) => {
-                const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
-                for (const e of workload.spec.template.spec.containers[0].env) {
-                    const from = e.valueFrom;
-                    env[e.name] = e.value ?? (from?.fieldRef ? field[from.fieldRef.fieldPath]
-                        : from?.secretKeyRef ? secret(from.secretKeyRef.name, from.secretKeyRef.key)
-                            : from?.configMapKeyRef ? configMap(from.configMapKeyRef.name, from.configMapKeyRef.key) : "");
-                }
+                const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...resolveEnv(workload.spec.template.spec.containers[0], NAMESPACE, field) };
                 // The one value pointed elsewhere: the gateway's Service becomes its stand-in.
                 expect(env.YOUR_OTEL_COLLECTOR_ENDPOINT).toBe(`http://my-clickstack-otel-collector.${NAMESPACE}:4318`);
                 env.YOUR_OTEL_COLLECTOR_ENDPOINT = gateway!.endpoint;
