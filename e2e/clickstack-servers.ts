@@ -161,8 +161,6 @@ export async function startMongodbOperator(container: Container, env: Record<str
 }
 
 export interface HyperdxApi extends Server {
-    /** The API itself, as the app reaches it (`http://127.0.0.1:$HYPERDX_API_PORT`). */
-    readonly apiUrl: string;
     /** The app's port, as the Jobs and users reach it: `/api/*` proxied to the API with `/api` stripped. */
     readonly appUrl: string;
     /** Every connection the API tried to open beyond 127.0.0.0/8 (refused), as host:port. */
@@ -206,7 +204,6 @@ export async function startHyperdxApi(env: Record<string, string>, version: stri
     const appPort = (proxy.address() as net.AddressInfo).port;
     return {
         process: p,
-        apiUrl,
         appUrl: `http://127.0.0.1:${appPort}`,
         egress: () => fs.readFileSync(egressLog, "utf8").split("\n").filter(Boolean),
         exchanges,

@@ -545,30 +545,22 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         expect(await jobNamed("bootstrap-job")).toBe(bootstrapBefore);
 
         // The script, as the Job runs it, with what the API server holds: the ConfigMap's document, the
-        // Secret's URL files and the admin's credentials, against a fake HyperDX v2 API.
-        const data = (kind: string, name: string) => kubectlJson<{ data: Record<string, string> }>(["get", kind, name, "--namespace", NAMESPACE]).data;
-        const decode = (b64: string) => Buffer.from(b64, "base64").toString();
-        const definitions = data("configmap", "my-clickstack-hyperdx-content");
-        const admin = data("secret", "my-clickstack-hyperdx-admin");
-        const dir = fs.mkdtempSync(path.join(RUN_DIR, "content-"));
-        fs.writeFileSync(path.join(dir, "content.json"), definitions["content.json"]);
-        fs.mkdirSync(path.join(dir, "webhooks"));
-        for (const [name, b64] of Object.entries(data("secret", "my-clickstack-hyperdx-webhook-urls"))) fs.writeFileSync(path.join(dir, "webhooks", name), decode(b64));
-        const email = decode(admin[ADMIN_SECRET_KEYS.email]);
-        const password = decode(admin[ADMIN_SECRET_KEYS.password]);
+        // Secret's URL files and the admin's credentials (the Job's env and mounts, made local), against a
+        // fake HyperDX v2 API.
+        const job = localJob(after, NAMESPACE);
+        const email = job.env.HYPERDX_ADMIN_EMAIL;
+        const password = job.env.HYPERDX_ADMIN_PASSWORD;
         const v2 = newV2State();
         const hyperdx: HyperdxState = { team: { apiKey: "ingestion-key", users: { [email]: password } }, v2, unavailable: 0, sessions: new Map(), calls: [], teamCookies: [] };
         const server = fakeHyperdx(hyperdx);
         await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
         try {
-            const env = {
-                HYPERDX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, HYPERDX_ADMIN_EMAIL: email, HYPERDX_ADMIN_PASSWORD: password,
-                CONTENT_FILE: path.join(dir, "content.json"), WEBHOOK_URLS_DIR: path.join(dir, "webhooks"), WAIT_SECONDS: "30",
-            };
+            const env: Record<string, string> = { ...job.env, HYPERDX_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, WAIT_SECONDS: "30" };
+            expect(fs.readdirSync(env.WEBHOOK_URLS_DIR)).toEqual(["platform-slack"]);
             const script = path.join(ROOT, "components", "content", "hyperdx-content.mjs");
             const first = await runNodeScript(script, env);
             expect(first).toMatchObject({ code: 0, stderr: "" });
-            const document = JSON.parse(definitions["content.json"]) as { dashboards: unknown[]; alerts: unknown[] };
+            const document = JSON.parse(fs.readFileSync(env.CONTENT_FILE, "utf8")) as { dashboards: unknown[]; alerts: unknown[] };
             expect(v2.alerts.length).toBeGreaterThan(0);
             expect([v2.dashboards.length, v2.alerts.length]).toEqual([document.dashboards.length, document.alerts.length]);
             expect(v2.webhooks.map((w) => w.url)).toEqual([WEBHOOK_URL]);
@@ -980,8 +972,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             const newKey = (await team()).apiKey;
             expect(newKey).not.toBe(key);
             expect(apiKeyInSecret()).toBe(newKey);
-            const dbUri = onLoopback(env.MONGO_URI, ferret.port);
-            expect([mongoCount(dbUri, "teams", { apiKey: key }), mongoCount(dbUri, "teams", { apiKey: newKey })]).toEqual([0, 1]);
+            expect([mongoCount(apiEnv.MONGO_URI, "teams", { apiKey: key }), mongoCount(apiEnv.MONGO_URI, "teams", { apiKey: newKey })]).toEqual([0, 1]);
 
             // A pack removed from `content` removes its objects (the Kubernetes pack: dashboards, saved
             // searches and the alerts on them), and leaves the others.
