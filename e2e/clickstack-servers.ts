@@ -27,7 +27,7 @@ export const SERVERS = {
 
 /** What differs from the cluster, printed by every run that starts these servers. */
 export const SERVER_GAPS = [
-    "FerretDB v1.24.2 (SQLite) stands in for MongoDB 5.0.32: one process, no replica set; the user has no roles (FerretDB v1 has no authorization); TTL indexes are accepted and never expire anything (shared patch); findAndModify takes the empty `fields` the driver sends with findOneAndDelete (e2e/ferretdb/empty-projection.patch); partialFilterExpression, $push and $first in $group, $lookup and transactions are not implemented",
+    "FerretDB v1.24.2 (SQLite) stands in for MongoDB 5.0.32: one process, no replica set; the user has no roles (FerretDB v1 has no authorization); TTL indexes are accepted and never expire anything (shared patch); findAndModify takes the empty `fields` the driver sends with findOneAndDelete (e2e/ferretdb/empty-projection.patch); $group takes $first of a field path (e2e/ferretdb/group-first.patch, for check-alerts); partialFilterExpression, $push in $group, $project of a field path, $lookup and transactions are not implemented",
     "HyperDX's API runs without the app container (Next.js is not built): the test serves the app's /api proxy itself (pathRewrite ^/api, as packages/app/pages/api/[...all].ts), and check-alerts does not run",
     "the MongoDB operator's pods are simulated by kwok: no mongod and no agent run, so no replica set forms and the operator never sees its members ready",
     "host names are rewritten to 127.0.0.1 ports (MongoDB, ClickHouse, the OTLP endpoint, HyperDX's app); no ClickHouse answers in this scenario",
@@ -163,6 +163,8 @@ export async function startMongodbOperator(container: Container, env: Record<str
 export interface HyperdxApi extends Server {
     /** The app's port, as the Jobs and users reach it: `/api/*` proxied to the API with `/api` stripped. */
     readonly appUrl: string;
+    /** HyperDX's OpAMP server (OPAMP_PORT), which the gateway's supervisor polls. */
+    readonly opampUrl: string;
     /** Every connection the API tried to open beyond 127.0.0.0/8 (refused), as host:port. */
     egress(): string[];
     /** Every exchange through the app's /api proxy, in order, with the answer's body. */
@@ -205,9 +207,12 @@ export async function startHyperdxApi(env: Record<string, string>, version: stri
     return {
         process: p,
         appUrl: `http://127.0.0.1:${appPort}`,
+        opampUrl: `http://127.0.0.1:${opampPort}`,
         egress: () => fs.readFileSync(egressLog, "utf8").split("\n").filter(Boolean),
         exchanges,
         stop: async () => {
+            // Keep-alive connections of clients that are gone would hold close() open.
+            proxy!.closeAllConnections();
             await new Promise((resolve) => proxy!.close(resolve));
             await api.stop();
         },

@@ -63,6 +63,9 @@ down)
     kill "$(cat "$pid_file")" 2>/dev/null || true
     rm -f "$pid_file"
   done
+  # And what those started with this folder in their command line (the gateway's collector, which its
+  # OpAMP supervisor runs and restarts under new process ids).
+  pkill -f -- "$run_dir/" 2>/dev/null || true
   kwokctl delete cluster --name "$name" >/dev/null 2>&1 || true
   # Anything still running from this cluster's folder (a component kwokctl lost track of).
   pkill -f -- "$KWOK_WORKDIR" 2>/dev/null || true

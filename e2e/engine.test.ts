@@ -15,6 +15,7 @@ import { Selector, selects } from "../policies/kubernetes";
 import { clickstackNames, clickstackPods } from "../components/clickstack/names";
 import { API_KEY_SECRET } from "../components/collectors/ingestion";
 import { PACKS } from "../components/content/packs";
+import { WARNING_EVENTS } from "../components/content/packs/kubernetes";
 import { fakeHyperdx, HyperdxState } from "../test/fakes/hyperdx";
 import { newV2State } from "../test/fakes/hyperdx-v2";
 import { runNodeScript } from "../test/run-script";
@@ -35,6 +36,10 @@ import {
     telemetryUnavailable,
 } from "./telemetry";
 import { COLLECTOR_CHART, WORKLOAD_ENDPOINT } from "../components/collectors/collectors";
+import { RETENTION_USER } from "../components/clickstack/values";
+import {
+    admitted, DATA_GAPS, dataPathUnavailable, GATEWAY_IP, hyperdxQuery, logThroughput, operatorUsers, runCheckAlerts, runMigrate, startClickhouseEngine, startSupervisedGateway, ttlClause, type PodEnd,
+} from "./clickstack-data";
 
 const NAMESPACE = "otel-demo"; // Pulumi.yaml's default, which dev keeps
 const WEBHOOK_URL = "https://hooks.slack.com/services/T0E2E/B0E2E/e2e-webhook-credential";
@@ -137,6 +142,7 @@ const counts = (c: HeldContent) => ({ dashboards: c.dashboards.length, savedSear
 const OPERATOR_SKIPPED = operatorUnavailable(CHARTS.kind);
 const TELEMETRY_SKIPPED = telemetryUnavailable(CHARTS.kind);
 const SERVERS_SKIPPED = clickstackServersUnavailable(CHARTS.kind);
+const DATA_SKIPPED = SERVERS_SKIPPED ?? TELEMETRY_SKIPPED ?? OPERATOR_SKIPPED ?? dataPathUnavailable();
 /** The MongoDB operator's Deployment: mongodb-kubernetes 1.7.0 values.yaml operator.name. */
 const MONGODB_OPERATOR_DEPLOYMENT = "mongodb-kubernetes-operator";
 /** HyperDX's API version the toolchain built (e2e/versions.env), the image's tag. */
@@ -329,6 +335,134 @@ function expectNoOperatorWorkloads(): void {
     expect(left.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
 }
 
+/**
+ * ClickStack's servers for `s`, as scenarios 6c and 6d start them: FerretDB with the user the
+ * MongoDBCommunity declares and its generated password, HyperDX's API with its Deployment's environment
+ * (host names rewritten: MongoDB to FerretDB, ClickHouse to `ports.clickhousePort`, OTLP to
+ * `ports.otlpPort`), and `runJob`, which runs a Job's script from its ConfigMap with its env against them.
+ */
+async function startClickstackServers(s: Stack, label: string, ports: { clickhousePort: number; otlpPort: number },
+    running: { stop(): Promise<void> }[], logs: string[]) {
+    // FerretDB with the MongoDBCommunity's user and the password from the Secret the program generated.
+    const mdbc = kubectlJson<{ spec: { users: { name: string; db: string; passwordSecretRef: { name: string; key?: string } }[] } }>(["get", "mongodbcommunity", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
+    const user = mdbc.spec.users[0];
+    const mongoPassword = decodeSecret(user.passwordSecretRef.name, user.passwordSecretRef.key ?? "password");
+    expect(mongoPassword).toMatch(/^[A-Za-z0-9]{32}$/); // generated, not the chart's "hyperdx"
+    const ferret = await timed(`${label}: start FerretDB (the MongoDB stand-in)`, () => startFerretdb({ name: user.name, database: user.db, password: mongoPassword }));
+    running.push(ferret);
+
+    // HyperDX's API with its Deployment's environment; host names become 127.0.0.1 ports.
+    const hyperdxDeployment = listOf<{ metadata: { name: string } }>(["get", "deployments", "--namespace", NAMESPACE, "-l",
+        Object.entries(clickstackPods("my-clickstack").hyperdx).map(([k, v]) => `${k}=${v}`).join(",")])[0].metadata.name;
+    const app = deploymentContainer(hyperdxDeployment, NAMESPACE, "app");
+    const env = resolveEnv(app, NAMESPACE, { "metadata.namespace": NAMESPACE, "metadata.name": `${hyperdxDeployment}-e2e`, "status.podIP": "127.0.0.1" });
+    expect(env.USAGE_STATS_ENABLED).toBe("false");
+    // No key for HyperDX's self-export (the chart's placeholder is removed): its OTLP exporters stay off.
+    expect(env.HYPERDX_API_KEY).toBeUndefined();
+    // MONGO_URI names the Service the operator made for its members, with the generated password.
+    const mongoUri = new URL(env.MONGO_URI);
+    const mongoService = mongoUri.hostname.split(".")[0];
+    const service = kubectlJson<{ spec: { selector?: Labels }; metadata: { ownerReferences?: { kind: string }[] } }>(["get", "service", mongoService, "--namespace", NAMESPACE]);
+    expect(service.metadata.ownerReferences?.map((r) => r.kind)).toEqual(["MongoDBCommunity"]);
+    expect([mongoUri.username, decodeURIComponent(mongoUri.password), mongoUri.pathname, mongoUri.searchParams.get("authSource")]).toEqual([user.name, mongoPassword, `/${user.db}`, user.db]);
+    const connections = JSON.parse(env.DEFAULT_CONNECTIONS) as { name: string; host: string; username: string; password: string }[];
+    const clickhousePassword = connections[0].password;
+    expect(clickhousePassword).toMatch(/^[A-Za-z0-9]{32}$/);
+    const apiEnv = {
+        ...env,
+        MONGO_URI: onLoopback(env.MONGO_URI, ferret.port),
+        DEFAULT_CONNECTIONS: JSON.stringify(connections.map((c) => ({ ...c, host: onLoopback(c.host, ports.clickhousePort) }))),
+        OTEL_EXPORTER_OTLP_ENDPOINT: onLoopback(env.OTEL_EXPORTER_OTLP_ENDPOINT, ports.otlpPort),
+    };
+    const hyperdx = await timed(`${label}: start HyperDX's API`, () => startHyperdxApi(apiEnv, HYPERDX_VERSION));
+    running.push(hyperdx);
+    const appHost = (url: string) => onLoopback(url, Number(new URL(hyperdx.appUrl).port));
+
+    // A Job, from its ConfigMap with its own environment and ServiceAccount.
+    const jobNamed = async (part: string) => (await kubernetesObjects(s)).find((o) => o.kind === "Job" && o.urn.includes(part))!.name;
+    const runJob = async (part: string, extra: Record<string, string> = {}) => {
+        const job = localJob(await jobNamed(part), NAMESPACE);
+        const result = await runNodeScript(job.script, {
+            ...job.env, HYPERDX_URL: appHost(job.env.HYPERDX_URL), ...serviceAccountEnv(job.serviceAccountName), ...extra,
+        });
+        logs.push(result.stdout, result.stderr);
+        return { ...result, env: job.env };
+    };
+    return { user, mongoPassword, ferret, env, apiEnv, connections, clickhousePassword, hyperdx, runJob };
+}
+
+/** A Warning event about `pod`, as a controller reports one (events.k8s.io/v1), as JSON for `kubectl create -f -`. */
+function warningEventAbout(pod: { metadata: { name: string; uid: string } }, reason: string): string {
+    return JSON.stringify({
+        apiVersion: "events.k8s.io/v1", kind: "Event",
+        metadata: { generateName: "e2e-warning-", namespace: NAMESPACE },
+        eventTime: new Date().toISOString().replace(/Z$/, "000Z"), type: "Warning", reason, action: "Testing",
+        reportingController: "clickstack-k8s/e2e", reportingInstance: "e2e",
+        note: "a Warning the telemetry scenarios create", regarding: { apiVersion: "v1", kind: "Pod", namespace: NAMESPACE, name: pod.metadata.name, uid: pod.metadata.uid },
+    });
+}
+
+type Workload = { spec: { selector: { matchLabels: Labels }; template: { spec: { serviceAccountName: string; containers: Container[]; volumes: { name: string; configMap?: { name: string } }[] } } } };
+type LivePod = PodObject & { metadata: { uid: string; namespace: string }; status: { podIP?: string; hostIP?: string } };
+
+/**
+ * dev's two Kubernetes collectors, ready to start on loopback (scenarios 6b and 6d): each one's ConfigMap,
+ * its pod's environment and a token of its ServiceAccount as the API server holds them, with the gateway's
+ * Service (YOUR_OTEL_COLLECTOR_ENDPOINT) pointed at `gatewayEndpoint`; and `target`, HyperDX's pod on a
+ * simulated node, whose log lines and figures the test plays.
+ */
+function kubernetesCollectors(gatewayEndpoint: string, dir: string) {
+    const decode = (b64: string) => Buffer.from(b64, "base64").toString();
+    const configMap = (name: string, key: string) => configMapData(name)[key];
+    const kube = kubectlJson<{ clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }>(["config", "view", "--minify", "--raw", "--flatten"]).clusters[0].cluster;
+    const apiServer = new URL(kube.server);
+    expect(apiServer.hostname).toBe("127.0.0.1");
+    const ca = decode(kube["certificate-authority-data"]);
+    const pki = fs.readdirSync(path.join(RUN_DIR, "kwok", "clusters")).map((c) => path.join(RUN_DIR, "kwok", "clusters", c, "pki"))[0];
+
+    // A pod that exists, on a simulated node: HyperDX's. Its log lines and figures are what the test plays.
+    const target = listOf<PodObject & { metadata: { uid: string; namespace: string } }>(["get", "pods", "--namespace", NAMESPACE, "-l",
+        Object.entries(clickstackPods("my-clickstack").hyperdx).map(([k, v]) => `${k}=${v}`).join(",")])[0];
+    const node = target.spec.nodeName!;
+    const container = target.spec.containers[0].name;
+
+    // Each collector: its ConfigMap, its pod's environment and its ServiceAccount, as the API server holds them.
+    const podLogs = path.join(dir, "pods");
+    fs.mkdirSync(podLogs);
+    const workloads = [
+        { release: "k8s-otel-daemonset", kind: "daemonset", name: "k8s-otel-daemonset-opentelemetry-collector-agent", podIp: LOOPBACK.daemonsetPod },
+        { release: "k8s-otel-deployment", kind: "deployment", name: "k8s-otel-deployment-opentelemetry-collector", podIp: LOOPBACK.deploymentPod },
+    ];
+    const podsOf = (workload: Workload) => listOf<LivePod>(["get", "pods", "--namespace", NAMESPACE, "-l",
+        Object.entries(workload.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",")]);
+    /** How `pod` of `workload` would run its collector: its env as the API server resolves it, `field` for the fieldRefs. */
+    const collectorSpec = (release: string, workload: Workload, field: Record<string, string>, podIp: string, logs = podLogs) => {
+        const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...resolveEnv(workload.spec.template.spec.containers[0], NAMESPACE, field) };
+        // The one value pointed elsewhere: the gateway's Service, to the gateway on loopback.
+        expect(env.YOUR_OTEL_COLLECTOR_ENDPOINT).toBe(`http://my-clickstack-otel-collector.${NAMESPACE}:4318`);
+        env.YOUR_OTEL_COLLECTOR_ENDPOINT = gatewayEndpoint;
+        // In-cluster client config, as the kubelet sets it in a pod.
+        Object.assign(env, { KUBERNETES_SERVICE_HOST: apiServer.hostname, KUBERNETES_SERVICE_PORT: apiServer.port });
+        const configMapName = workload.spec.template.spec.volumes.find((v) => v.name === "opentelemetry-collector-configmap")!.configMap!.name;
+        const token = kubectl(["create", "token", workload.spec.template.spec.serviceAccountName, "--namespace", NAMESPACE, "--duration", "1h"]);
+        expect(token.stderr).toBe("");
+        return { name: release, config: configMap(configMapName, "relay"), env, token: token.stdout.trim(), ca, podLogs: logs, health: `${podIp}:13133` };
+    };
+    const specs = workloads.map((w) => {
+        const workload = kubectlJson<Workload>(["get", w.kind, w.name, "--namespace", NAMESPACE]);
+        const pod = podsOf(workload).find((p) => w.kind !== "daemonset" || p.spec.nodeName === node)!;
+        return {
+            release: w.release,
+            spec: collectorSpec(w.release, workload, {
+                // The simulated addresses, answered on loopback (see e2e/telemetry.ts).
+                "status.podIP": w.podIp, "status.hostIP": LOOPBACK.kubelet,
+                "spec.nodeName": pod.spec.nodeName!, "metadata.name": pod.metadata.name, "metadata.namespace": NAMESPACE,
+            }, w.podIp),
+        };
+    });
+    return { target, node, container, pki, podLogs, workloads, podsOf, collectorSpec, specs };
+}
+
 describe(`real engine (${CHARTS.kind} charts)`, () => {
     let dev: Stack;
 
@@ -341,6 +475,8 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         if (HIGH_AVAILABILITY_SKIPPED) process.stdout.write(`High availability (13): skipped: ${HIGH_AVAILABILITY_SKIPPED}\n`);
         process.stdout.write(SERVERS_SKIPPED ? `ClickStack's servers (6c; the MongoDB operator in 12 and 13): skipped: ${SERVERS_SKIPPED}\n`
             : `ClickStack's servers (6c; the MongoDB operator in 12 and 13): HyperDX's API ${HYPERDX_VERSION} and the MongoDB operator built from source, FerretDB standing in for MongoDB\n`);
+        process.stdout.write(DATA_SKIPPED ? `The data path (6d): skipped: ${DATA_SKIPPED}\n`
+            : "The data path (6d): ClickHouse's engine (chdb-core) behind the e2e's HTTP endpoint, HyperDX's gateway under its OpAMP supervisor, built from source\n");
         // Issue 35: a laptop's node, with what a kind cluster runs itself already on it.
         makeSmallNode();
         process.stdout.write(`Node (scenarios 1 to 10, dev): ${nodeAllocatable().map((n) => `${n.name} ${n.cpu} vCPU / ${n.memory} allocatable`).join(", ")}, a stand-in pod asking for a kind cluster's own pods' requests in kube-system\n`);
@@ -579,23 +715,11 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
     // stand-in of the gateway; what arrives is checked against what the packs query.
     (TELEMETRY_SKIPPED ? test.skip : test)("6b. telemetry flows: the collectors' rendered configs, run for real, deliver what the packs query", async () => {
         process.stdout.write(`Collector: built ${builtCollectorVersion()} from Go modules; the collectors' image is contrib ${COLLECTOR_CHART.imageTag} (version gap: the newest release whose components are all served)\n`);
-        const decode = (b64: string) => Buffer.from(b64, "base64").toString();
         const configMap = (name: string, key: string) => configMapData(name)[key];
         // The key the bootstrap script wrote in scenario 5, read from the cluster.
         const apiKey = decodeSecret(API_KEY_SECRET.name, API_KEY_SECRET.key);
         expect(apiKey.length).toBeGreaterThan(8);
         const dir = fs.mkdtempSync(path.join(RUN_DIR, "telemetry-"));
-        const kube = kubectlJson<{ clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }>(["config", "view", "--minify", "--raw", "--flatten"]).clusters[0].cluster;
-        const apiServer = new URL(kube.server);
-        expect(apiServer.hostname).toBe("127.0.0.1");
-        const ca = decode(kube["certificate-authority-data"]);
-        const pki = fs.readdirSync(path.join(RUN_DIR, "kwok", "clusters")).map((c) => path.join(RUN_DIR, "kwok", "clusters", c, "pki"))[0];
-
-        // A pod that exists, on a simulated node: HyperDX's. Its log lines and figures are what the test plays.
-        const target = listOf<PodObject & { metadata: { uid: string; namespace: string } }>(["get", "pods", "--namespace", NAMESPACE, "-l",
-            Object.entries(clickstackPods("my-clickstack").hyperdx).map(([k, v]) => `${k}=${v}`).join(",")])[0];
-        const node = target.spec.nodeName!;
-        const container = target.spec.containers[0].name;
 
         const running: { stop(): Promise<void> }[] = [];
         let gateway: Gateway | undefined;
@@ -604,45 +728,10 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
         try {
             gateway = await timed("telemetry: start the gateway stand-in", () => startGateway(apiKey, path.join(dir, "gateway")));
             running.push(gateway);
+            const { target, node, container, pki, podLogs, workloads, podsOf, collectorSpec, specs } = kubernetesCollectors(gateway.endpoint, dir);
             kubelet = await startKubelet(node, pki);
             running.push(kubelet);
 
-            // Each collector: its ConfigMap, its pod's environment and its ServiceAccount, as the API server holds them.
-            const podLogs = path.join(dir, "pods");
-            fs.mkdirSync(podLogs);
-            const workloads = [
-                { release: "k8s-otel-daemonset", kind: "daemonset", name: "k8s-otel-daemonset-opentelemetry-collector-agent", podIp: LOOPBACK.daemonsetPod },
-                { release: "k8s-otel-deployment", kind: "deployment", name: "k8s-otel-deployment-opentelemetry-collector", podIp: LOOPBACK.deploymentPod },
-            ];
-            type Workload = { spec: { selector: { matchLabels: Labels }; template: { spec: { serviceAccountName: string; containers: Container[]; volumes: { name: string; configMap?: { name: string } }[] } } } };
-            type LivePod = PodObject & { metadata: { uid: string; namespace: string }; status: { podIP?: string; hostIP?: string } };
-            const podsOf = (workload: Workload) => listOf<LivePod>(["get", "pods", "--namespace", NAMESPACE, "-l",
-                Object.entries(workload.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(",")]);
-            /** How `pod` of `workload` would run its collector: its env as the API server resolves it, `field` for the fieldRefs. */
-            const collectorSpec = (release: string, workload: Workload, field: Record<string, string>, podIp: string, logs = podLogs) => {
-                const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...resolveEnv(workload.spec.template.spec.containers[0], NAMESPACE, field) };
-                // The one value pointed elsewhere: the gateway's Service becomes its stand-in.
-                expect(env.YOUR_OTEL_COLLECTOR_ENDPOINT).toBe(`http://my-clickstack-otel-collector.${NAMESPACE}:4318`);
-                env.YOUR_OTEL_COLLECTOR_ENDPOINT = gateway!.endpoint;
-                // In-cluster client config, as the kubelet sets it in a pod.
-                Object.assign(env, { KUBERNETES_SERVICE_HOST: apiServer.hostname, KUBERNETES_SERVICE_PORT: apiServer.port });
-                const configMapName = workload.spec.template.spec.volumes.find((v) => v.name === "opentelemetry-collector-configmap")!.configMap!.name;
-                const token = kubectl(["create", "token", workload.spec.template.spec.serviceAccountName, "--namespace", NAMESPACE, "--duration", "1h"]);
-                expect(token.stderr).toBe("");
-                return { name: release, config: configMap(configMapName, "relay"), env, token: token.stdout.trim(), ca, podLogs: logs, health: `${podIp}:13133` };
-            };
-            const specs = workloads.map((w) => {
-                const workload = kubectlJson<Workload>(["get", w.kind, w.name, "--namespace", NAMESPACE]);
-                const pod = podsOf(workload).find((p) => w.kind !== "daemonset" || p.spec.nodeName === node)!;
-                return {
-                    release: w.release,
-                    spec: collectorSpec(w.release, workload, {
-                        // The simulated addresses, answered on loopback (see e2e/telemetry.ts).
-                        "status.podIP": w.podIp, "status.hostIP": LOOPBACK.kubelet,
-                        "spec.nodeName": pod.spec.nodeName!, "metadata.name": pod.metadata.name, "metadata.namespace": NAMESPACE,
-                    }, w.podIp),
-                };
-            });
             for (const { spec } of specs) {
                 const run = await timed(`telemetry: start ${spec.name}`, () => startCollector(spec));
                 collectors.push(run);
@@ -654,13 +743,7 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             const logFile = path.join(podLogs, `${NAMESPACE}_${target.metadata.name}_${target.metadata.uid}`, container, "0.log");
             fs.mkdirSync(path.dirname(logFile), { recursive: true });
             const reason = "E2ETelemetryWarning";
-            const warningEvent = (why: string) => JSON.stringify({
-                apiVersion: "events.k8s.io/v1", kind: "Event",
-                metadata: { generateName: "e2e-warning-", namespace: NAMESPACE },
-                eventTime: new Date().toISOString().replace(/Z$/, "000Z"), type: "Warning", reason: why, action: "Testing",
-                reportingController: "clickstack-k8s/e2e", reportingInstance: "e2e",
-                note: "a Warning the telemetry scenario creates", regarding: { apiVersion: "v1", kind: "Pod", namespace: NAMESPACE, name: target.metadata.name, uid: target.metadata.uid },
-            });
+            const warningEvent = (why: string) => warningEventAbout(target, why);
             expect(kubectl(["create", "-f", "-"], warningEvent(reason)).stderr).toBe("");
 
             // What the packs query: every metric name in the content document the cluster holds.
@@ -864,52 +947,9 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             // templates/operator-roles-telemetry.yaml) is not there.
             expect(kubectl(["get", "clusterroles,clusterrolebindings", "-o", "name"]).stdout.split("\n").filter((r) => /cluster-telemetry/.test(r))).toEqual([]);
 
-            // FerretDB with the MongoDBCommunity's user and the password from the Secret the program generated.
-            const mdbc = kubectlJson<{ spec: { users: { name: string; db: string; passwordSecretRef: { name: string; key?: string } }[] } }>(["get", "mongodbcommunity", "my-clickstack-mongodb", "--namespace", NAMESPACE]);
-            const user = mdbc.spec.users[0];
-            const mongoPassword = decodeSecret(user.passwordSecretRef.name, user.passwordSecretRef.key ?? "password");
-            expect(mongoPassword).toMatch(/^[A-Za-z0-9]{32}$/); // generated, not the chart's "hyperdx"
-            const ferret = await timed("6c: start FerretDB (the MongoDB stand-in)", () => startFerretdb({ name: user.name, database: user.db, password: mongoPassword }));
-            running.push(ferret);
-
-            // HyperDX's API with its Deployment's environment; host names become 127.0.0.1 ports.
-            const hyperdxDeployment = listOf<{ metadata: { name: string } }>(["get", "deployments", "--namespace", NAMESPACE, "-l",
-                Object.entries(clickstackPods("my-clickstack").hyperdx).map(([k, v]) => `${k}=${v}`).join(",")])[0].metadata.name;
-            const app = deploymentContainer(hyperdxDeployment, NAMESPACE, "app");
-            const env = resolveEnv(app, NAMESPACE, { "metadata.namespace": NAMESPACE, "metadata.name": `${hyperdxDeployment}-e2e`, "status.podIP": "127.0.0.1" });
-            expect(env.USAGE_STATS_ENABLED).toBe("false");
-            // No key for HyperDX's self-export (the chart's placeholder is removed): its OTLP exporters stay off.
-            expect(env.HYPERDX_API_KEY).toBeUndefined();
-            // MONGO_URI names the Service the operator made for its members, with the generated password.
-            const mongoUri = new URL(env.MONGO_URI);
-            const mongoService = mongoUri.hostname.split(".")[0];
-            const service = kubectlJson<{ spec: { selector?: Labels }; metadata: { ownerReferences?: { kind: string }[] } }>(["get", "service", mongoService, "--namespace", NAMESPACE]);
-            expect(service.metadata.ownerReferences?.map((r) => r.kind)).toEqual(["MongoDBCommunity"]);
-            expect([mongoUri.username, decodeURIComponent(mongoUri.password), mongoUri.pathname, mongoUri.searchParams.get("authSource")]).toEqual([user.name, mongoPassword, `/${user.db}`, user.db]);
             const closedPort = await freePort(); // nothing listens: no ClickHouse and no OTLP endpoint in this scenario
-            const connections = JSON.parse(env.DEFAULT_CONNECTIONS) as { name: string; host: string; username: string; password: string }[];
-            const clickhousePassword = connections[0].password;
-            expect(clickhousePassword).toMatch(/^[A-Za-z0-9]{32}$/);
-            const apiEnv = {
-                ...env,
-                MONGO_URI: onLoopback(env.MONGO_URI, ferret.port),
-                DEFAULT_CONNECTIONS: JSON.stringify(connections.map((c) => ({ ...c, host: onLoopback(c.host, closedPort) }))),
-                OTEL_EXPORTER_OTLP_ENDPOINT: onLoopback(env.OTEL_EXPORTER_OTLP_ENDPOINT, closedPort),
-            };
-            const hyperdx = await timed("6c: start HyperDX's API", () => startHyperdxApi(apiEnv, HYPERDX_VERSION));
-            running.push(hyperdx);
-            const appHost = (url: string) => onLoopback(url, Number(new URL(hyperdx.appUrl).port));
-
-            // The bootstrap Job, from its ConfigMap with its own environment and ServiceAccount.
-            const jobNamed = async (part: string) => (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes(part))!.name;
-            const runJob = async (part: string, extra: Record<string, string> = {}) => {
-                const job = localJob(await jobNamed(part), NAMESPACE);
-                const result = await runNodeScript(job.script, {
-                    ...job.env, HYPERDX_URL: appHost(job.env.HYPERDX_URL), ...serviceAccountEnv(job.serviceAccountName), ...extra,
-                });
-                logs.push(result.stdout, result.stderr);
-                return { ...result, env: job.env };
-            };
+            const { mongoPassword, ferret, env, apiEnv, connections, clickhousePassword, hyperdx, runJob } =
+                await startClickstackServers(dev, "6c", { clickhousePort: closedPort, otlpPort: closedPort }, running, logs);
             const apiKeyInSecret = () => decodeSecret(API_KEY_SECRET.name, API_KEY_SECRET.key);
             const first = await timed("6c: the bootstrap script against HyperDX", () => runJob("bootstrap-job"));
             const admin = { email: first.env.HYPERDX_ADMIN_EMAIL, password: first.env.HYPERDX_ADMIN_PASSWORD };
@@ -1002,6 +1042,189 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
                 expect(hyperdx.exchanges.filter((x) => x.body.includes(secret)).map((x) => `${x.method} ${x.path}`)).toEqual([]);
             }
             expect(hyperdx.egress()).toEqual([]);
+        } finally {
+            for (const r of running.reverse()) await r.stop();
+        }
+    });
+
+    // Issue 33: the data reaches HyperDX. ClickHouse's engine with the users the operator wrote, the schema
+    // as the gateway image creates it, ClickStack's gateway under OpAMP with the config HyperDX hands it,
+    // dev's collectors sending to it with the bootstrap Job's key, and HyperDX reading it back.
+    (DATA_SKIPPED ? test.skip : test)("6d. the data reaches HyperDX: ClickHouse's engine, ClickStack's gateway under OpAMP, from a pod's log line to a dashboard tile", async () => {
+        for (const gap of [SERVER_GAPS[0], SERVER_GAPS[2], ...DATA_GAPS]) process.stdout.write(`Stands in (6d): ${gap}\n`);
+        // Each step says when it starts: a bound that fails names the step it was in.
+        const step = <T>(name: string, work: () => Promise<T>) => { process.stdout.write(`6d: ${name}\n`); return timed(`6d: ${name}`, work); };
+        const running: { stop(): Promise<void> }[] = [];
+        const logs: string[] = [];
+        const dir = fs.mkdtempSync(path.join(RUN_DIR, "data-path-"));
+        try {
+            // The packs a stack has by default (6c leaves the pipeline pack only).
+            // (set as a path, the key is the `content` object: {"packs":["pipeline"]})
+            if ((await dev.getAllConfig())[`${PROJECT}:content`]?.value.includes("packs")) {
+                await dev.removeConfig(`${PROJECT}:content.packs`, true);
+                await timed("up dev (content.packs back to the default)", () => dev.up());
+            }
+
+            // ClickHouse's engine, with the users the ClickHouse operator wrote for dev's cluster.
+            const cluster = listOf<{ metadata: { name: string } }>(["get", "clickhouseclusters", "--namespace", NAMESPACE])[0].metadata.name;
+            const users = operatorUsers(NAMESPACE, cluster);
+            expect(Object.keys(users).sort()).toEqual(["app", "otelcollector", RETENTION_USER].sort());
+            const engine = await step("start ClickHouse's engine (chdb)", () => startClickhouseEngine(users));
+            running.push(engine);
+            const closedPort = await freePort(); // HyperDX's own OTLP export and ClickHouse's Prometheus port: nothing listens
+            const { env, apiEnv, connections, hyperdx, runJob } =
+                await startClickstackServers(dev, "6d", { clickhousePort: Number(new URL(engine.url).port), otlpPort: closedPort }, running, logs);
+            const app = { name: connections[0].username, password: connections[0].password };
+            expect(app.name).toBe("app");
+
+            // The bootstrap Job registers the admin and writes the team's key; the content Job adds the packs.
+            const boot = await step("the bootstrap script", () => runJob("bootstrap-job"));
+            expect(boot).toMatchObject({ code: 0, stderr: "" });
+            const key = decodeSecret(API_KEY_SECRET.name, API_KEY_SECRET.key);
+            const cookie = (await hyperdxLogin(hyperdx.appUrl, boot.env.HYPERDX_ADMIN_EMAIL, boot.env.HYPERDX_ADMIN_PASSWORD))!;
+            expect((await hyperdxGet<{ apiKey: string }>(hyperdx.appUrl, "/team", { cookie })).apiKey).toBe(key);
+            expect(await step("the content script", () => runJob("content-job"))).toMatchObject({ code: 0, stderr: "" });
+
+            // The gateway, with its Deployment's environment. Changed: where ClickHouse, HyperDX's OpAMP and
+            // ClickHouse's metrics port are (DATA_GAPS).
+            const gatewayDeployment = listOf<{ metadata: { name: string }; spec: { template: { metadata: { labels: Labels } } } }>(["get", "deployments", "--namespace", NAMESPACE])
+                .find((d) => selects({ matchLabels: clickstackPods("my-clickstack").gateway }, d.spec.template.metadata.labels))!.metadata.name;
+            const chartEnv = resolveEnv(deploymentContainer(gatewayDeployment, NAMESPACE), NAMESPACE,
+                { "metadata.namespace": NAMESPACE, "metadata.name": `${gatewayDeployment}-e2e`, "status.podIP": GATEWAY_IP });
+            expect([chartEnv.CLICKHOUSE_ENDPOINT, chartEnv.CLICKHOUSE_USER]).toEqual([expect.stringMatching(/^tcp:\/\/[^/]+:9000\b/), "otelcollector"]);
+            expect(chartEnv.OPAMP_SERVER_URL).toMatch(/^http:\/\/[a-z0-9.-]+:4320$/);
+            const gatewayEnv: Record<string, string> = {
+                ...chartEnv,
+                CLICKHOUSE_ENDPOINT: engine.url,
+                OPAMP_SERVER_URL: onLoopback(chartEnv.OPAMP_SERVER_URL, Number(new URL(hyperdx.opampUrl).port)),
+                CLICKHOUSE_PROMETHEUS_METRICS_ENDPOINT: `127.0.0.1:${closedPort}`,
+            };
+            // The image's entrypoint: the schema first, with the TTL the program sets for new tables.
+            const migrate = await step("the gateway's schema (HyperDX's migrate)", async () => runMigrate(gatewayEnv));
+            expect([migrate.code, migrate.output]).toEqual([0, expect.stringContaining("Schema seed completed successfully")]);
+            const hours = (value: string) => Number(/^(\d+)h$/.exec(value)?.[1]);
+            const showCreate = async (table: string) => (await engine.query(`SHOW CREATE TABLE default.${table} FORMAT TabSeparatedRaw`, app)).text;
+            expect(await showCreate("otel_logs")).toMatch(ttlClause(hours(chartEnv.HYPERDX_OTEL_EXPORTER_TABLES_TTL)));
+            const gateway = await step("the gateway under the OpAMP supervisor, configured by HyperDX", () => startSupervisedGateway(gatewayEnv));
+            running.push(gateway);
+            // HyperDX handed it the team's key: the OTLP receiver refuses anything else.
+            const refused = await postOtlp("127.0.0.1", gateway.otlpHttp, "logs", { resourceLogs: [] });
+            expect(refused).toBe(401);
+
+            // dev's collectors, as the cluster runs them, sending to it with the bootstrap Job's key.
+            const { target, node, container, pki, podLogs, specs } = kubernetesCollectors(gateway.otlpHttp, dir);
+            for (const { spec } of specs) expect([spec.name, spec.env.HYPERDX_API_KEY]).toEqual([spec.name, key]);
+            // Each connection this path makes in the cluster, between the pods the cluster runs, is one
+            // the program's NetworkPolicies admit (the labels are the pods' own).
+            const podEnd = (kind: string, name: string): PodEnd => {
+                const selector = kubectlJson<{ spec: { selector: { matchLabels: Labels } } }>(["get", kind, name, "--namespace", NAMESPACE]).spec.selector.matchLabels;
+                const pod = listOf<PodObject>(["get", "pods", "--namespace", NAMESPACE, "-l", Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",")])[0];
+                return { namespace: NAMESPACE, labels: pod.metadata.labels ?? {} };
+            };
+            const clickhouseSet = listOf<{ metadata: { name: string; ownerReferences?: { kind: string }[] } }>(["get", "statefulsets", "--namespace", NAMESPACE])
+                .find((x) => x.metadata.ownerReferences?.some((o) => o.kind === "ClickHouseCluster"))!.metadata.name;
+            const retentionJobName = (await kubernetesObjects(dev)).find((o) => o.kind === "Job" && o.urn.includes("retention"))!.name;
+            const retentionPod: PodEnd = { namespace: NAMESPACE, labels: kubectlJson<{ spec: { template: { metadata: { labels: Labels } } } }>(["get", "job", retentionJobName, "--namespace", NAMESPACE]).spec.template.metadata.labels };
+            const ends = {
+                gateway: podEnd("deployment", gatewayDeployment), hyperdx: { namespace: NAMESPACE, labels: target.metadata.labels ?? {} },
+                clickhouse: podEnd("statefulset", clickhouseSet), retention: retentionPod,
+                daemonset: podEnd("daemonset", "k8s-otel-daemonset-opentelemetry-collector-agent"), deployment: podEnd("deployment", "k8s-otel-deployment-opentelemetry-collector"),
+            };
+            const retentionJob = localJob(retentionJobName, NAMESPACE);
+            const portOf = (url: string) => Number(new URL(url).port);
+            const paths = [
+                // The collectors' YOUR_OTEL_COLLECTOR_ENDPOINT, http://my-clickstack-otel-collector.<ns>:4318 (kubernetesCollectors checks it).
+                ["daemonset collector → gateway (OTLP)", ends.daemonset, ends.gateway, 4318],
+                ["deployment collector → gateway (OTLP)", ends.deployment, ends.gateway, 4318],
+                ["gateway → HyperDX (OpAMP)", ends.gateway, ends.hyperdx, portOf(chartEnv.OPAMP_SERVER_URL)],
+                ["gateway → ClickHouse (CLICKHOUSE_ENDPOINT)", ends.gateway, ends.clickhouse, portOf(chartEnv.CLICKHOUSE_ENDPOINT)],
+                ["HyperDX → ClickHouse (its connection)", ends.hyperdx, ends.clickhouse, portOf(JSON.parse(env.DEFAULT_CONNECTIONS)[0].host)],
+                ["retention Job → ClickHouse", ends.retention, ends.clickhouse, portOf(retentionJob.env.CLICKHOUSE_URL)],
+            ] as const;
+            expect(paths.map(([what, from, to, port]) => [what, port, admitted(from, to, port)])).toEqual(paths.map(([what, , , port]) => [what, port, true]));
+
+            const kubelet = await startKubelet(node, pki);
+            running.push(kubelet);
+            for (const { spec } of specs) running.push(await step(`start ${spec.name}`, () => startCollector(spec)));
+            // A Warning event about HyperDX's pod (the k8sobjects receiver watches new events) and log lines of it.
+            expect(kubectl(["create", "-f", "-"], warningEventAbout(target, "E2EDataPathWarning")).stderr).toBe("");
+            const marker = `e2e-data-path-${Date.now()}`;
+            const logFile = path.join(podLogs, `${NAMESPACE}_${target.metadata.name}_${target.metadata.uid}`, container, "0.log");
+            fs.mkdirSync(path.dirname(logFile), { recursive: true });
+            const count = async (sql: string) => {
+                const r = await engine.query(sql, app);
+                if (r.status !== 200) throw new Error(`${sql}: HTTP ${r.status} ${r.text}`);
+                return Number(r.text.trim());
+            };
+            const arrived = async () => ({
+                podLines: await count(`SELECT count() FROM default.otel_logs WHERE position(Body, '${marker}') > 0 AND ResourceAttributes['k8s.cluster.name'] = 'dev' AND ResourceAttributes['k8s.pod.name'] = '${target.metadata.name}' AND ResourceAttributes['k8s.namespace.name'] = '${NAMESPACE}' AND ResourceAttributes['k8s.container.name'] = '${container}'`),
+                // Found by the pack's own warning-events filter (its saved search and alert).
+                events: await count(`SELECT count() FROM default.otel_logs WHERE ${WARNING_EVENTS} AND position(LogAttributes['object'], 'E2EDataPathWarning') > 0 AND ResourceAttributes['k8s.cluster.name'] = 'dev'`),
+                clusterMetrics: await count("SELECT count() FROM default.otel_metrics_gauge WHERE MetricName = 'k8s.pod.phase' AND ResourceAttributes['k8s.cluster.name'] = 'dev'"),
+                kubeletMetrics: await count("SELECT count() FROM default.otel_metrics_gauge WHERE MetricName = 'k8s.node.cpu.usage' AND ResourceAttributes['k8s.cluster.name'] = 'dev'"),
+            });
+            let line = 0;
+            const rows = await step("events, the pod's log lines and cluster and kubelet metrics in ClickHouse", () => within(180, async () => {
+                fs.appendFileSync(logFile, `${new Date().toISOString()} stdout F ${marker} ${line++}\n`);
+                const seen = await arrived();
+                return Object.values(seen).every((n) => n > 0) ? seen : undefined;
+            }, () => `not all arrived; gateway:\n${gateway.agentLog().slice(-2500)}\nengine:\n${readLog(engine.process).slice(-1500)}`));
+            process.stdout.write(`6d rows: ${JSON.stringify(rows)}\n`);
+            // Every row the collectors sent carries the cluster's name. The gateway's scrape of its own metrics
+            // (HyperDX's remote config: job "otelcol" on :8888, resource service.name otelcol-hyperdx) carries none.
+            expect(await count("SELECT count() FROM default.otel_logs WHERE ResourceAttributes['k8s.cluster.name'] != 'dev'")).toBe(0);
+            expect(await count("SELECT count() FROM default.otel_metrics_gauge WHERE ResourceAttributes['k8s.cluster.name'] != 'dev' AND ServiceName NOT IN ('otelcol', 'otelcol-hyperdx')")).toBe(0);
+
+            // HyperDX, through the query path of its UI, finds the pod's line and fills every tile of the
+            // Kubernetes pack's dashboards.
+            const kubernetesDashboards = PACKS.kubernetes(["dev"]).dashboards.map((d) => d.name);
+            const answers = await step("HyperDX's UI query path: the log search and every Kubernetes tile", () =>
+                hyperdxQuery(hyperdx.appUrl, cookie, { dashboards: kubernetesDashboards, search: { source: "Logs", where: marker }, minutes: 30 }));
+            const search = answers.find((a) => a.search !== undefined)!;
+            expect(search.rows).toBeGreaterThan(0);
+            expect(JSON.stringify(search.rowsData)).toContain(marker);
+            const tiles = answers.filter((a) => a.tile !== undefined);
+            expect(tiles.length).toBe(PACKS.kubernetes(["dev"]).dashboards.reduce((n, d) => n + d.tiles.length, 0));
+            expect(tiles.filter((t) => t.error !== undefined || t.rows === 0)).toEqual([]);
+
+            // The packs' alerts, evaluated once by HyperDX's own task, as the image's ALERT-TASK runs it.
+            const alerts = await step("HyperDX's check-alerts task, once", async () => runCheckAlerts(apiEnv));
+            expect([alerts.code, alerts.errors]).toEqual([0, []]);
+            process.stdout.write(`6d: check-alerts exited ${alerts.code}\n`);
+            expect(mongoCount(apiEnv.MONGO_URI, "alerthistories", {})).toBeGreaterThan(0);
+
+            // The retention Job's script, against these tables: it sets what the program asks, then changes nothing.
+            const retentionEnv = { ...retentionJob.env, CLICKHOUSE_URL: engine.url };
+            const firstRetention = await step("the retention script against these tables", () => runNodeScript(retentionJob.script, retentionEnv));
+            logs.push(firstRetention.stdout, firstRetention.stderr);
+            expect(firstRetention).toMatchObject({ code: 0, stderr: "" });
+            expect(await showCreate("otel_logs")).toMatch(ttlClause(hours(retentionJob.env.RETENTION_LOGS)));
+            expect(await showCreate("otel_metrics_gauge")).toMatch(ttlClause(hours(retentionJob.env.RETENTION_METRICS)));
+            const secondRetention = await runNodeScript(retentionJob.script, retentionEnv);
+            expect(secondRetention).toMatchObject({ code: 0, stdout: expect.stringMatching(/all \d+ tables already have their retention/) });
+
+            // A figure, not a test: log records per second through the gateway into the engine, here.
+            const throughput = await step("figure: log records through the gateway into ClickHouse", () => logThroughput(gateway, key, engine, app));
+            process.stdout.write(`Figure (6d, not a test): ${throughput.records} log records through the gateway into ClickHouse's engine in ${throughput.seconds} s: ${throughput.perSecond} records/s on this machine\n`);
+
+            // A collector with a wrong key: the gateway refuses it, and nothing of it is inserted.
+            const deployment = specs.find((x) => x.release === "k8s-otel-deployment")!.spec;
+            const wrong = await startCollector({
+                ...deployment, name: "k8s-otel-deployment-wrong-key", health: "127.0.0.5:13133",
+                env: { ...deployment.env, HYPERDX_API_KEY: "not-the-ingestion-key", MY_POD_IP: "127.0.0.5", K8S_CLUSTER_NAME: "e2e-wrong-key" },
+            });
+            running.push(wrong);
+            await step("a wrong key is refused", () => within(90, () => (/401|Unauthorized/.test(readLog(wrong.process)) ? true : undefined),
+                () => `no refusal in its log:\n${readLog(wrong.process).slice(-2000)}`));
+            const wrongRows = "SELECT (SELECT count() FROM default.otel_logs WHERE ResourceAttributes['k8s.cluster.name'] = 'e2e-wrong-key') + (SELECT count() FROM default.otel_metrics_gauge WHERE ResourceAttributes['k8s.cluster.name'] = 'e2e-wrong-key')";
+            expect(await count(wrongRows)).toBe(0);
+
+            // What leaked: no credential in the scripts' output, the gateway's logs, or the endpoint's query log.
+            const credentials = [app.password, gatewayEnv.CLICKHOUSE_PASSWORD, key, boot.env.HYPERDX_ADMIN_PASSWORD];
+            const said = (text: string) => credentials.filter((secret) => text.includes(secret)).map((secret) => `${secret.slice(0, 4)}…`);
+            expect([logs.flatMap(said), said(readLog(gateway.process)), said(gateway.agentLog()), said(JSON.stringify(engine.queries()))]).toEqual([[], [], [], []]);
+            expect(hyperdx.egress()).toEqual([]);
+            expect(env.USAGE_STATS_ENABLED).toBe("false");
         } finally {
             for (const r of running.reverse()) await r.stop();
         }

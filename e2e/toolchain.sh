@@ -21,7 +21,8 @@ source "$here/versions.env"
 
 # The folder is keyed by the upstream pins; the stand-ins and the collector carry their own stamp (source + version).
 key="$(grep -E '^[A-Z_]+=' "$here/versions.env" | grep -v -e '^RANDOM_STANDIN_VERSION=' -e '^OTELCOL_VERSION=' \
-  -e '^HYPERDX_' -e '^FERRETDB_VERSION=' -e '^MONGODB_OPERATOR_VERSION=' | sha256sum | cut -c1-12)"
+  -e '^HYPERDX_' -e '^FERRETDB_VERSION=' -e '^MONGODB_OPERATOR_VERSION=' -e '^GATEWAY_' -e '^CHDB_VERSION=' \
+  | sha256sum | cut -c1-12)"
 out="${E2E_TOOLCHAIN_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/clickstack-k8s-e2e/$key}"
 bin="$out/bin"
 work="$out/work"
@@ -58,6 +59,16 @@ tree_stamp() { # tree_stamp <extra text> <folders...>: a hash of the text and ev
 hyperdx_stamp() { tree_stamp "$HYPERDX_VERSION $HYPERDX_NODE_VERSION" "$sources/hyperdx"; }
 mongodb_operator_stamp() { tree_stamp "$MONGODB_OPERATOR_VERSION" "$sources/mongodb-kubernetes"; }
 ferretdb_stamp() { tree_stamp "$FERRETDB_VERSION" "$sources/ferretdb" "$here/ferretdb"; }
+# ClickStack's gateway (issue 33): HyperDX's collector distribution, the OpAMP supervisor it runs under,
+# and HyperDX's migrate tool; and ClickHouse's engine (a Python environment from PyPI).
+gateway_stamp() { tree_stamp "$GATEWAY_OTELCOL_VERSION $GATEWAY_OTELCOL_CORE_VERSION" "$sources/hyperdx/packages/otel-collector" "$sources/hyperdx/docker/otel-collector"; }
+gateway_built() {
+  local f
+  for f in "$bin/otelcol-hyperdx" "$bin/opampsupervisor" "$bin/hyperdx-migrate" "$out/gateway-image/config.yaml"; do
+    stamped "$f" "$bin/.gateway.stamp" "$(gateway_stamp)" || return 1
+  done
+}
+engine_stamp() { tree_stamp "$CHDB_VERSION" "$here/clickhouse/requirements.txt"; }
 stamped() { [[ -e "$1" && "$(cat "$2" 2>/dev/null)" == "$3" ]]; } # stamped <artifact> <stamp file> <stamp>
 
 if [[ "${1:-}" == "--check" ]]; then
@@ -263,6 +274,51 @@ build_ferretdb() {
   ferretdb_stamp >"$bin/.ferretdb.stamp"
 }
 
+# HyperDX's collector distribution, built as its Dockerfile builds it (the collector builder over the
+# tag's builder-config.yaml, CGO off, tag grpcnotrace) at GATEWAY_OTELCOL_VERSION, without the one
+# component that version is not served with (versions.env says which and why).
+build_gateway() {
+  local d="$work/gateway"
+  export GONOSUMDB='github.com/open-telemetry/*,go.opentelemetry.io/*'
+  rm -rf "$d" && mkdir -p "$d"
+  GOBIN="$d/bin" go install "go.opentelemetry.io/collector/cmd/builder@$GATEWAY_OTELCOL_VERSION"
+  python3 - "$sources/hyperdx/packages/otel-collector/builder-config.yaml" "$d/builder.yaml" \
+    "${GATEWAY_OTELCOL_VERSION#v}" "${GATEWAY_OTELCOL_CORE_VERSION#v}" <<'PY'
+import re, sys
+src, dst, version, core = sys.argv[1:]
+text = open(src).read().replace("__OTEL_COLLECTOR_VERSION__", version).replace("__OTEL_COLLECTOR_CORE_VERSION__", core)
+text = re.sub(r"  - gomod:\n\s+\S+/datadogreceiver\n\s+\S+\n", "", text)
+text = text.replace("output_path: /build/output", "output_path: ./out")
+text = text.replace("  name: otelcol-hyperdx\n", "  name: otelcol-hyperdx\n  module: github.com/hyperdxio/otelcol-hyperdx\n")
+open(dst, "w").write(text)
+PY
+  (cd "$d" && CGO_ENABLED=0 bin/builder --config builder.yaml --skip-compilation \
+    && cd out && CGO_ENABLED=0 go build -mod=mod -trimpath -tags grpcnotrace -ldflags "-s -w" -o "$bin/otelcol-hyperdx" .)
+  # The supervisor's go.mod replaces its siblings with ../../ paths (it builds inside the contrib
+  # repository): built as the main module from a copy, with those replaces dropped.
+  local src
+  src="$(cd "$work" && go mod download -json "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/opampsupervisor@$GATEWAY_OTELCOL_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  rm -rf "$d/supervisor" && cp -r "$src" "$d/supervisor" && chmod -R u+w "$d/supervisor"
+  (cd "$d/supervisor" && go mod edit -json | python3 -c 'import json, sys; [print(r["Old"]["Path"]) for r in json.load(sys.stdin).get("Replace") or [] if r["New"]["Path"].startswith(".")]' \
+    | while read -r m; do go mod edit -dropreplace="$m"; done \
+    && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" -o "$bin/opampsupervisor" .)
+  # HyperDX's migrate tool, as the image's migrate-builder stage builds it.
+  rm -rf "$d/otel-collector" && cp -r "$sources/hyperdx/packages/otel-collector" "$d/otel-collector" && chmod -R u+w "$d/otel-collector"
+  (cd "$d/otel-collector" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$bin/hyperdx-migrate" ./cmd/migrate)
+  # What the image copies to /etc/otelcol-contrib and /etc/otel: config.yaml, the supervisor's template, the schema.
+  rm -rf "$out/gateway-image" && cp -r "$sources/hyperdx/docker/otel-collector" "$out/gateway-image"
+  gateway_stamp >"$bin/.gateway.stamp"
+}
+
+# ClickHouse's engine: chdb-core and the endpoint's two codecs, pinned, in a virtual environment.
+build_engine() {
+  local d="$out/clickhouse-engine"
+  rm -rf "$d" && python3 -m venv "$d"
+  "$d/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$here/clickhouse/requirements.txt"
+  [[ "$("$d/bin/python" -c 'import chdb; print(chdb.__version__)')" == "$CHDB_VERSION" ]]
+  engine_stamp >"$d/.stamp"
+}
+
 built kwok && built kwokctl || step kwok build_kwok
 built etcd || step etcd build_etcd
 built pulumi || step pulumi build_pulumi
@@ -287,8 +343,13 @@ if [[ -d "$sources/hyperdx" && -d "$sources/mongodb-kubernetes" && -f "$sources/
     || step "mongodb-operator $MONGODB_OPERATOR_VERSION (from source)" build_mongodb_operator
   stamped "$out/hyperdx/src/packages/api/build/index.js" "$out/hyperdx/.stamp" "$(hyperdx_stamp)" \
     || step "hyperdx api $HYPERDX_VERSION (from source)" build_hyperdx
+  gateway_built || step "gateway $GATEWAY_OTELCOL_VERSION (HyperDX's collector, supervisor, migrate)" build_gateway
 else
   echo "[toolchain] ClickStack's servers (HyperDX API, MongoDB operator, FerretDB): skipped, no sources at $sources (set E2E_CLICKSTACK_SOURCES); the e2e then cannot run them"
 fi
+
+# ClickHouse's engine needs only PyPI: built with or without ../shared.
+stamped "$out/clickhouse-engine/bin/python" "$out/clickhouse-engine/.stamp" "$(engine_stamp)" \
+  || step "clickhouse engine (chdb-core $CHDB_VERSION)" build_engine
 
 echo "[toolchain] all built in $((SECONDS - start_all))s: $out"

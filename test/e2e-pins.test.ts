@@ -39,7 +39,20 @@ describe("e2e/versions.env", () => {
         // e2e/toolchain.sh: a new server pin must not rebuild the 57-minute toolchain.
         const script = fs.readFileSync(path.join(ROOT, "e2e", "toolchain.sh"), "utf8");
         const keyLine = /^key="\$\(grep[\s\S]*?\)"$/m.exec(script)![0];
-        for (const pin of ["HYPERDX_", "FERRETDB_VERSION", "MONGODB_OPERATOR_VERSION", "OTELCOL_VERSION", "RANDOM_STANDIN_VERSION"]) expect([pin, keyLine.includes(`'^${pin}`)]).toEqual([pin, true]);
+        for (const pin of ["HYPERDX_", "FERRETDB_VERSION", "MONGODB_OPERATOR_VERSION", "OTELCOL_VERSION", "RANDOM_STANDIN_VERSION", "GATEWAY_", "CHDB_VERSION"]) expect([pin, keyLine.includes(`'^${pin}`)]).toEqual([pin, true]);
+    });
+
+    it("builds the gateway from the HyperDX release of the gateway image the chart runs", () => {
+        // The gateway image (clickstack-otel-collector) is built from the same tag as HyperDX's.
+        expect(CLICKSTACK_IMAGES.gateway).toBe(`${imageRepository(CLICKSTACK_IMAGES.gateway)}:${pins.HYPERDX_VERSION}`);
+        expect(pins.GATEWAY_OTELCOL_CORE_VERSION).toMatch(/^v1\./);
+    });
+
+    it("installs the ClickHouse engine at CHDB_VERSION, with every Python package pinned exactly", () => {
+        const requirements = fs.readFileSync(path.join(ROOT, "e2e", "clickhouse", "requirements.txt"), "utf8").split("\n")
+            .map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+        expect(requirements).toContain(`chdb-core==${pins.CHDB_VERSION}`);
+        for (const r of requirements) expect(r).toMatch(/^[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*$/);
     });
 
     it("pins exact versions only", () => {
