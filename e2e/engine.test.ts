@@ -1194,7 +1194,8 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             expect(mongoCount(apiEnv.MONGO_URI, "alerthistories", {})).toBeGreaterThan(0);
 
             // The retention Job's script, against these tables: it sets what the program asks, then changes nothing.
-            const retentionEnv = { ...retentionJob.env, CLICKHOUSE_URL: engine.url };
+            // The tables exist already (migrate made them): a short wait, so a table that is not there fails in seconds.
+            const retentionEnv = { ...retentionJob.env, CLICKHOUSE_URL: engine.url, WAIT_SECONDS: "20" };
             const firstRetention = await step("the retention script against these tables", () => runNodeScript(retentionJob.script, retentionEnv));
             logs.push(firstRetention.stdout, firstRetention.stderr);
             expect(firstRetention).toMatchObject({ code: 0, stderr: "" });

@@ -311,7 +311,9 @@ class Handler(BaseHTTPRequestHandler):
         except QueryError as error:
             server.record(locals().get("user", "?"), first_line, f"code {error.code}", time.monotonic() - started, len(body))
             headers.update({"X-ClickHouse-Exception-Code": str(error.code), "Content-Type": "text/plain; charset=UTF-8"})
-            self.reply(HTTP_STATUS.get(error.code, 500), (str(error) + "\n").encode(), headers)
+            message = (str(error) + "\n").encode()
+            # With compress=1 the exception goes through the same compressed output as a result would.
+            self.reply(HTTP_STATUS.get(error.code, 500), compress_blocks(message) if args.get("compress") == "1" else message, headers)
         except Exception as error:  # a bug here, not in the client: say so in the answer and the log
             traceback.print_exc()
             server.record("?", first_line, "endpoint error", time.monotonic() - started, len(body))
