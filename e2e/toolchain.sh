@@ -345,7 +345,7 @@ if [[ -d "$sources/hyperdx" && -d "$sources/mongodb-kubernetes" && -f "$sources/
     || step "hyperdx api $HYPERDX_VERSION (from source)" build_hyperdx
   gateway_built || step "gateway $GATEWAY_OTELCOL_VERSION (HyperDX's collector, supervisor, migrate)" build_gateway
 else
-  echo "[toolchain] ClickStack's servers (HyperDX API, MongoDB operator, FerretDB): skipped, no sources at $sources (set E2E_CLICKSTACK_SOURCES); the e2e then cannot run them"
+  echo "[toolchain] ClickStack's servers and gateway (HyperDX API, MongoDB operator, FerretDB; HyperDX's collector, supervisor, migrate): skipped, no sources at $sources (set E2E_CLICKSTACK_SOURCES); the e2e then cannot run them"
 fi
 
 # ClickHouse's engine needs only PyPI: built with or without ../shared.
