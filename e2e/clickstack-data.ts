@@ -7,13 +7,12 @@
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as yaml from "js-yaml";
-import * as net from "net";
 import * as path from "path";
 import { pathToFileURL } from "url";
 import { kubectlJson, ROOT, RUN_DIR, TOOLCHAIN } from "./harness";
-import { freePort, healthy, LocalProcess, readLog, startProcess, stopProcess, within } from "./processes";
+import { freePort, healthy, readLog, startProcess, within } from "./processes";
 import { Selector, selects } from "../policies/kubernetes";
-import { SERVERS } from "./clickstack-servers";
+import { accepts, Server, SERVERS, track } from "./clickstack-servers";
 
 const BIN = path.join(TOOLCHAIN, "bin");
 export const DATA_PATH = {
@@ -46,13 +45,6 @@ export function dataPathUnavailable(): string | undefined {
     return missing.length > 0 ? `not built: ${missing.join(", ")} (e2e/toolchain.sh builds them; the gateway needs ../shared/sources or E2E_CLICKSTACK_SOURCES)` : undefined;
 }
 
-interface Tracked { readonly process: LocalProcess; stop(): Promise<void> }
-function track(name: string, p: LocalProcess): Tracked {
-    const pidFile = path.join(RUN_DIR, `${name}.pid`);
-    fs.writeFileSync(pidFile, String(p.child.pid));
-    return { process: p, stop: async () => { await stopProcess(p); fs.rmSync(pidFile, { force: true }); } };
-}
-
 // --- ClickHouse's engine ---------------------------------------------------------------------------
 
 /**
@@ -70,7 +62,7 @@ export function operatorUsers(namespace: string, cluster: string): Record<string
 }
 
 export interface QueryRecord { user: string; query: string; outcome: string; ms: number; bodyBytes: number }
-export interface ClickhouseEngine extends Tracked {
+export interface ClickhouseEngine extends Server {
     readonly url: string;
     /** Every request the endpoint answered: user, the statement's first line, its outcome. */
     queries(): QueryRecord[];
@@ -135,13 +127,10 @@ export function renderSupervisorTemplate(template: string, env: Record<string, s
         .replace(/\{\{ getenv "(\w+)" \}\}/g, (_, name: string) => getenv(name));
 }
 
-export interface SupervisedGateway extends Tracked {
+export interface SupervisedGateway extends Server {
     readonly otlpHttp: string;
-    readonly otlpGrpc: string;
     /** The collector's own log (the supervisor's agent.log). */
     agentLog(): string;
-    /** The config the supervisor last composed for the collector (base, opamp extension, HyperDX's, listeners). */
-    effectiveConfig(): string;
 }
 
 /**
@@ -175,25 +164,18 @@ export async function startSupervisedGateway(env: Record<string, string>, ip = G
         // Ready when HyperDX's config is running: its OTLP receiver listens.
         await within(120, async () => {
             if (p.exited) throw new Error(`the OpAMP supervisor ${p.exited}:\n${readLog(p).slice(-3000)}`);
-            return (await accepts(ip, 4318)) ? true : undefined;
+            return (await accepts(4318, ip)) ? true : undefined;
         }, () => `the gateway never opened ${ip}:4318 (HyperDX's config not applied?); supervisor:\n${readLog(p).slice(-2500)}\ncollector:\n${agentLog().slice(-2500)}`);
     } catch (err) {
         await server.stop();
         throw err;
     }
     return {
-        ...server, otlpHttp: `http://${ip}:4318`, otlpGrpc: `${ip}:4317`, agentLog,
+        ...server, otlpHttp: `http://${ip}:4318`, agentLog,
         // The supervisor stops its collector on SIGTERM; one it could not stop goes by its config's path.
         stop: async () => { await server.stop(); spawnSync("pkill", ["-f", "--", storage]); },
-        effectiveConfig: () => (fs.existsSync(path.join(storage, "effective.yaml")) ? fs.readFileSync(path.join(storage, "effective.yaml"), "utf8") : ""),
     };
 }
-
-const accepts = (host: string, port: number) => new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, host);
-    socket.once("connect", () => { socket.end(); resolve(true); });
-    socket.once("error", () => resolve(false));
-});
 
 // --- reading it back as HyperDX does ----------------------------------------------------------------
 

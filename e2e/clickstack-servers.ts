@@ -91,14 +91,16 @@ export function onLoopback(url: string, port: number): string {
 // --- processes ---------------------------------------------------------------------------------
 export interface Server { readonly process: LocalProcess; stop(): Promise<void> }
 
-function track(name: string, p: LocalProcess): Server {
+/** A process of the run: `<run dir>/<name>.pid` while it runs, so e2e/cluster.sh down stops it if the test could not. */
+export function track(name: string, p: LocalProcess): Server {
     const pidFile = path.join(RUN_DIR, `${name}.pid`);
     fs.writeFileSync(pidFile, String(p.child.pid));
     return { process: p, stop: async () => { await stopProcess(p); fs.rmSync(pidFile, { force: true }); } };
 }
 
-const accepts = (port: number) => new Promise<boolean>((resolve) => {
-    const socket = net.connect(port, "127.0.0.1");
+/** Whether something accepts TCP connections on `host`:`port`. */
+export const accepts = (port: number, host = "127.0.0.1") => new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, host);
     socket.once("connect", () => { socket.end(); resolve(true); });
     socket.once("error", () => resolve(false));
 });
