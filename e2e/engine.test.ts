@@ -1218,6 +1218,9 @@ describe(`real engine (${CHARTS.kind} charts)`, () => {
             await step("a wrong key is refused", () => within(90, () => (/401|Unauthorized/.test(readLog(wrong.process)) ? true : undefined),
                 () => `no refusal in its log:\n${readLog(wrong.process).slice(-2000)}`));
             const wrongRows = "SELECT (SELECT count() FROM default.otel_logs WHERE ResourceAttributes['k8s.cluster.name'] = 'e2e-wrong-key') + (SELECT count() FROM default.otel_metrics_gauge WHERE ResourceAttributes['k8s.cluster.name'] = 'e2e-wrong-key')";
+            // Counted after the gateway's batch timeout (HyperDX's config.yaml: 5 s) has passed twice, so a
+            // batch the gateway had taken would be in the tables; a good key's rows take 17 s from a cold start.
+            await new Promise((resolve) => setTimeout(resolve, 12_000));
             expect(await count(wrongRows)).toBe(0);
 
             // What leaked: no credential in the scripts' output, the gateway's logs, or the endpoint's query log.
